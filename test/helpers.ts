@@ -1,0 +1,69 @@
+/** Shared test utilities: paths, the project venv's Python, backend start-up, leak checks. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { initBackend, tf } from "../kernel/backend";
+
+/** Repository root (tests run from lib/test/...). */
+export const ROOT = resolve(__dirname, "..", "..");
+/** The shared folder that sits beside the repository (datasets, docs). */
+export const SHARED = process.env.LUKELAB_SHARED ?? resolve(ROOT, "..", "shared");
+export const FIXTURES = join(ROOT, "test", "fixtures");
+
+/** The project venv's Python, which has torch and transformers (set up by scripts/setup.sh). */
+export function venvPython(): string {
+  const py = join(ROOT, ".venv", "bin", "python");
+  if (!existsSync(py)) {
+    throw new Error(`${py} is missing: run \`npm run setup\` (scripts/setup.sh) first`);
+  }
+  return py;
+}
+
+/** Runs a Python script from the venv with JSON on stdin; returns parsed JSON from stdout. */
+export function runPython<T = unknown>(script: string, args: string[] = [], input?: unknown): T {
+  const r = spawnSync(venvPython(), [script, ...args], {
+    input: input === undefined ? undefined : JSON.stringify(input),
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", TOKENIZERS_PARALLELISM: "false" },
+  });
+  if (r.status !== 0) {
+    throw new Error(`python ${script} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
+  }
+  return JSON.parse(r.stdout) as T;
+}
+
+export function tmpDir(prefix = "lukelab-test-"): string {
+  return mkdtempSync(join(require("node:os").tmpdir(), prefix));
+}
+
+export async function ready(): Promise<void> {
+  await initBackend();
+}
+
+/** Runs fn and asserts that it leaves the number of live tensors unchanged. */
+export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
+  return out;
+}
+
+/** Largest absolute difference between two flat numeric arrays of equal length. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function flatten(x: unknown): number[] {
+  const out: number[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else out.push(v as number);
+  };
+  walk(x);
+  return out;
+}
