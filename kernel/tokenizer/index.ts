@@ -1,0 +1,8 @@
+/** The LUKE tokenizer: byte-level BPE plus entity markers, entity ids and entity position ids. */
+export * from "./types";
+export { LukeTokenizer, type LukeTokenizerParts } from "./luke-tokenizer";
+export type { AddedToken } from "./added-tokens";
+export { TextTokenizer } from "./text-tokenizer";
+export { BytePairEncoder } from "./bpe";
+export { splitWords } from "./char-classes";
+export { offsetMap, codePointLength, type OffsetMap } from "./code-points";
