@@ -1,6 +1,6 @@
-/** Reading and writing the Hugging Face tokenizer files, with errors that name the file. */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+/** Reading the Hugging Face tokenizer files, with errors that name the file. */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { pythonSplit } from "./char-classes";
 import { asMap, type LukeTokenizerParts } from "./config";
 
@@ -77,18 +77,6 @@ export function sortedJsonTable(entries: Iterable<[string, unknown]>): string {
   const sorted = [...entries].sort((x, y) => compareCodePoints(x[0], y[0]));
   if (sorted.length === 0) return "{}";
   return "{\n" + sorted.map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n") + "\n}";
-}
-
-/** Writes through a temporary file in the same folder and renames it, so a crash never half-writes `path`. */
-export function writeAtomic(path: string, content: string): void {
-  const tmp = join(path, "..", `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, content, "utf8");
-    renameSync(tmp, path);
-  } catch (err) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    throw new Error(`could not write ${path}: ${(err as Error).message}`);
-  }
 }
 
 export function checkFolder(dir: string): string {

@@ -7,7 +7,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AddedToken } from "./added-tokens";
 import type { ResolvedConfig } from "./config";
-import { sortedJsonTable, writeAtomic } from "./files";
+import { writeFileAtomic as writeAtomic } from "../io/atomic";
+import { sortedJsonTable } from "./files";
 
 export interface SavedTokenizer {
   vocab: ReadonlyMap<string, number>;
