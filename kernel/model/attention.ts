@@ -1,0 +1,104 @@
+/**
+ * Entity-aware self-attention: LukeSelfAttention and LukeSelfOutput of
+ * transformers/models/luke/modeling_luke.py (luke-reference.md §3).
+ *
+ * The hidden states arrive as one sequence X = [words; entities] of length Lw + Le, words first.
+ * Keys and values are shared; the queries depend on who asks whom:
+ *
+ *              keys: words          keys: entities
+ *   words      query     (w2w)      w2e_query
+ *   entities   e2w_query            e2e_query
+ *
+ * Without entities, or with use_entity_aware_attention false (mLUKE), one `query` projection
+ * serves every row: the plain transformer, kept as the reference path.
+ */
+import { tf } from "../backend";
+import type { LukeConfig } from "./config";
+import { Dropout, layerNorm, linear, mergeHeads, splitHeads } from "./ops";
+import type { LayerWeights, SelfAttentionWeights } from "./weights";
+
+/** torch.finfo(torch.float32).min: what transformers adds to masked scores. */
+export const FLOAT32_MIN = -3.4028234663852886e38;
+
+/**
+ * Additive mask over keys, [B, 1, 1, Lw + Le]: 0 where attended, float32 min where masked, from
+ * the concatenated [word; entity] masks. Adding it to a score leaves a finite value (no −∞ and
+ * so no NaN), and softmax gives masked keys exactly zero weight.
+ */
+export function extendedAttentionMask(wordMask: tf.Tensor2D, entityMask?: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const mask = entityMask ? tf.concat([wordMask, entityMask], 1) : wordMask; // [B, Lw + Le]
+    const additive = tf.mul(tf.sub(1, tf.cast(mask, "float32")), FLOAT32_MIN);
+    return tf.reshape(additive, [mask.shape[0], 1, 1, mask.shape[1]]) as tf.Tensor4D;
+  });
+}
+
+export interface AttentionResult {
+  /** [B, Lw + Le, H] */
+  context: tf.Tensor3D;
+  /** Attention probabilities after dropout and head mask, [B, nh, Lw + Le, Lw + Le]. */
+  probs: tf.Tensor4D;
+}
+
+/**
+ * x: [B, Lw + Le, H] with the first `wordLength` rows being words.
+ * mask: extendedAttentionMask; headMask: [1, nh, 1, 1] or undefined.
+ */
+export function selfAttention(
+  p: SelfAttentionWeights,
+  config: LukeConfig,
+  x: tf.Tensor3D,
+  wordLength: number,
+  mask: tf.Tensor4D,
+  headMask: tf.Tensor | undefined,
+  dropout: Dropout,
+): AttentionResult {
+  const nh = config.numAttentionHeads;
+  const headSize = config.hiddenSize / nh;
+  const entityLength = x.shape[1] - wordLength;
+  const heads = (input: tf.Tensor, projection: Parameters<typeof linear>[1]) => splitHeads(linear(input, projection), nh);
+  // q·kᵀ for [B, nh, Lq, d] × [B, nh, Lk, d] → [B, nh, Lq, Lk]
+  const scoresOf = (q: tf.Tensor, k: tf.Tensor) => tf.matMul(q, k, false, true);
+
+  const key = heads(x, p.key); // [B, nh, L, d]
+  const value = heads(x, p.value); // [B, nh, L, d]
+
+  let scores: tf.Tensor; // [B, nh, L, L]
+  if (p.w2e_query && p.e2w_query && p.e2e_query && entityLength > 0) {
+    const [words, entities] = tf.split(x, [wordLength, entityLength], 1);
+    const [wordKey, entityKey] = tf.split(key, [wordLength, entityLength], 2);
+    const wordRows = tf.concat(
+      [scoresOf(heads(words, p.query), wordKey), scoresOf(heads(words, p.w2e_query), entityKey)],
+      3,
+    ); // [B, nh, Lw, L]
+    const entityRows = tf.concat(
+      [scoresOf(heads(entities, p.e2w_query), wordKey), scoresOf(heads(entities, p.e2e_query), entityKey)],
+      3,
+    ); // [B, nh, Le, L]
+    scores = tf.concat([wordRows, entityRows], 2);
+  } else {
+    scores = scoresOf(heads(x, p.query), key);
+  }
+
+  scores = tf.add(tf.div(scores, Math.sqrt(headSize)), mask);
+  let probs = dropout.apply(tf.softmax(scores), config.attentionProbsDropoutProb);
+  if (headMask) probs = tf.mul(probs, headMask);
+  const context = mergeHeads(tf.matMul(probs, value)); // [B, L, H]
+  return { context, probs: probs as tf.Tensor4D };
+}
+
+/** LukeAttention: self-attention, then dense → dropout → LN(· + x) (post-LN residual). */
+export function attention(
+  p: LayerWeights["attention"],
+  config: LukeConfig,
+  x: tf.Tensor3D,
+  wordLength: number,
+  mask: tf.Tensor4D,
+  headMask: tf.Tensor | undefined,
+  dropout: Dropout,
+): AttentionResult {
+  const { context, probs } = selfAttention(p.self, config, x, wordLength, mask, headMask, dropout);
+  const projected = dropout.apply(linear(context, p.output.dense), config.hiddenDropoutProb);
+  const out = layerNorm(tf.add(projected, x), p.output.LayerNorm, config.layerNormEps) as tf.Tensor3D;
+  return { context: out, probs };
+}

@@ -1,0 +1,130 @@
+/**
+ * The building blocks every LUKE module uses: Linear, LayerNorm, embedding lookup, activations,
+ * dropout and the head split/merge reshapes. Pure functions of tensors; callers run them inside
+ * tf.tidy.
+ *
+ * Tensor ownership, once for the whole model: tensors a function returns belong to the caller;
+ * everything else is made inside tf.tidy; caller inputs are never disposed.
+ */
+import { tf } from "../backend";
+import type { HiddenAct } from "./config";
+
+/**
+ * A PyTorch nn.Linear. `kernel` is the Hugging Face `.weight` stored transposed, as [in, out]:
+ * on the wasm backend only an untransposed rank-2 matMul reaches XNNPACK's packed GEMM, which
+ * also caches the packed kernel per weight tensor. matMul(x, W[out,in], false, true) takes the
+ * naive loop instead and measured ~10x slower (H=768: 128×768·768 in 5.7 ms vs 66 ms).
+ */
+export interface Linear<W = tf.Variable> {
+  kernel: W;
+  bias?: W;
+}
+
+/** nn.LayerNorm's affine parameters (`weight` is γ, `bias` is β). */
+export interface LayerNorm<W = tf.Variable> {
+  weight: W;
+  bias: W;
+}
+
+/** nn.Embedding: a [rows, dim] table. */
+export interface Embedding<W = tf.Variable> {
+  weight: W;
+}
+
+/** y = x·Wᵀ + b over the last axis, for any leading shape. */
+export function linear(x: tf.Tensor, p: Linear): tf.Tensor {
+  const inFeatures = x.shape[x.rank - 1];
+  const [, outFeatures] = p.kernel.shape as [number, number];
+  // Rank 2 on purpose: a [B, L, in] operand counts as a batch of B matrices and misses the fast path.
+  const y = tf.fused.matMul({ a: tf.reshape(x, [-1, inFeatures]), b: p.kernel, bias: p.bias });
+  return tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
+}
+
+/** LayerNorm over the last axis with the biased variance and ε inside the square root, as PyTorch. */
+export function layerNorm(x: tf.Tensor, p: LayerNorm, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normalized, p.weight), p.bias);
+}
+
+/**
+ * Rows of `table` [N, D] at `indices` (int32, any shape) → [...indices.shape, D]: tf.gather on
+ * axis 0 with its own gradient. tf.gather's gradient needs the UnsortedSegmentSum kernel, which
+ * tfjs-backend-wasm lacks; scatterND sums rows of repeated indices the same way and wasm has it.
+ */
+export function gatherRows(table: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([indices]); // kept for the backward pass even when `indices` is a tidy intermediate
+    return {
+      value: tf.gather(t, indices),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+        tf.scatterND(tf.reshape(saved, [-1, 1]), tf.reshape(dy, [-1, t.shape[1] as number]), t.shape),
+    };
+  });
+  return lookup(table);
+}
+
+/** Table lookup: ids [...] (int32) → [..., dim]. */
+export function embed(p: Embedding, ids: tf.Tensor): tf.Tensor {
+  return gatherRows(p.weight, ids);
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in ACT2FN. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** The tanh approximation ("gelu_new", "gelu_pytorch_tanh"); never used by the LUKE checkpoints. */
+function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+/** transformers' ACT2FN for the names LukeConfig accepts. */
+export function activation(name: HiddenAct): (x: tf.Tensor) => tf.Tensor {
+  switch (name) {
+    case "gelu":
+      return gelu;
+    case "gelu_new":
+    case "gelu_pytorch_tanh":
+      return geluTanh;
+    case "relu":
+      return (x) => tf.relu(x);
+    case "silu":
+    case "swish":
+      return (x) => tf.mul(x, tf.sigmoid(x));
+    case "tanh":
+      return (x) => tf.tanh(x);
+  }
+}
+
+/**
+ * Dropout for one forward pass: the identity unless training. With a seed, the k-th dropout call
+ * of the pass uses seed + k, so a seeded pass is reproducible and its masks differ from each other.
+ */
+export class Dropout {
+  private calls = 0;
+  constructor(
+    readonly training: boolean,
+    private readonly seed?: number,
+  ) {}
+
+  apply<T extends tf.Tensor>(x: T, rate: number): T {
+    if (!this.training || rate === 0) return x;
+    const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
+    return tf.dropout(x, rate, undefined, seed) as T;
+  }
+}
+
+/** [B, L, nh·d] → [B, nh, L, d] */
+export function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor4D {
+  const [batch, length, hidden] = x.shape;
+  return tf.transpose(tf.reshape(x, [batch, length, numHeads, hidden / numHeads]), [0, 2, 1, 3]);
+}
+
+/** [B, nh, L, d] → [B, L, nh·d] */
+export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
+  const [batch, numHeads, length, headSize] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, length, numHeads * headSize]);
+}
