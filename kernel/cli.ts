@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * The lukelab command line. Each command parses its options and calls the library; the work
+ * itself lives in the modules it imports.
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "./backend";
+import { convertOriginalArchive, doctorReport, runForward, runPredict } from "./commands";
+
+const USAGE = `lukelab — LUKE, the entity-aware transformer, on TensorFlow.js
+
+Usage:
+  lukelab forward --model DIR --input FILE.jsonl --output FILE.jsonl [--attentions] [--hidden-states]
+                  [--batch-size N] [--max-length N]
+      Runs the model on each input line {"text": str, "spans": [[start, end], ...], "task"?: str}
+      (offsets in Unicode code points) and writes one JSON line per input with tokens, input_ids,
+      entity_ids, entity_position_ids, last_hidden_state, entity_last_hidden_state, logits and,
+      with --attentions, attentions[layer][head][query][key].
+  lukelab predict --model DIR --input FILE.jsonl [--output FILE.jsonl] [--threshold 0.5] [--batch-size N]
+      Labelled predictions (label names from config.json) for each input line.
+  lukelab convert --archive luke_large_500k.tar.gz --tokenizer DIR --output DIR
+      Converts an original LUKE archive into a Hugging Face folder, as transformers' conversion script
+      does; DIR holds the RoBERTa tokenizer files (vocab.json, merges.txt).
+  lukelab doctor
+      Reports the active TF.js backend, why it was chosen, and versions.
+
+Environment:
+  LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return command ? 0 : 1;
+  }
+  switch (command) {
+    case "forward": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          model: { type: "string" },
+          input: { type: "string" },
+          output: { type: "string" },
+          attentions: { type: "boolean", default: false },
+          "hidden-states": { type: "boolean", default: false },
+          "batch-size": { type: "string", default: "16" },
+          "max-length": { type: "string" },
+        },
+      });
+      const written = await runForward({
+        model: required(values.model, "--model"),
+        input: required(values.input, "--input"),
+        output: required(values.output, "--output"),
+        attentions: values.attentions,
+        hiddenStates: values["hidden-states"],
+        batchSize: positiveInt(values["batch-size"], "--batch-size"),
+        maxLength: values["max-length"] === undefined ? undefined : positiveInt(values["max-length"], "--max-length"),
+      });
+      process.stderr.write(`wrote ${written} lines to ${values.output}\n`);
+      return 0;
+    }
+    case "predict": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          model: { type: "string" },
+          input: { type: "string" },
+          output: { type: "string" },
+          threshold: { type: "string", default: "0.5" },
+          "batch-size": { type: "string", default: "16" },
+        },
+      });
+      const threshold = Number(values.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${values.threshold}`);
+      await runPredict({
+        model: required(values.model, "--model"),
+        input: required(values.input, "--input"),
+        output: values.output,
+        threshold,
+        batchSize: positiveInt(values["batch-size"], "--batch-size"),
+      });
+      return 0;
+    }
+    case "convert": {
+      const { values } = parseArgs({
+        args: rest,
+        options: { archive: { type: "string" }, tokenizer: { type: "string" }, output: { type: "string" } },
+      });
+      await convertOriginalArchive({
+        archive: required(values.archive, "--archive"),
+        tokenizer: required(values.tokenizer, "--tokenizer"),
+        output: required(values.output, "--output"),
+      });
+      process.stderr.write(`wrote ${values.output}\n`);
+      return 0;
+    }
+    case "doctor": {
+      await initBackend();
+      process.stdout.write(await doctorReport());
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`lukelab: ${err.message}\n${usage ? "Run `lukelab help` for usage.\n" : ""}`);
+    process.exit(usage ? 2 : 1);
+  },
+);

@@ -1,0 +1,22 @@
+/**
+ * lukelab's public API for notebooks and scripts.
+ *
+ *   import { loadLuke } from "lukelab";
+ *   const luke = await loadLuke("samples/tiny-luke");
+ *   const [p] = await luke.predict([{ text: "Ada Lovelace wrote the first algorithm.", spans: [[0, 12]] }]);
+ *
+ * Offsets are Unicode code points, as in Python strings.
+ */
+export { initBackend, tf, BACKEND_ENV } from "./backend";
+export type { BackendReport, BackendName } from "./backend";
+
+export { Luke, loadLuke, disposeInputs, disposeOutputs } from "./inference/luke";
+export type { ForwardResult, LabelScore, LoadOptions, Prediction, PredictOptions, RunOptions } from "./inference/luke";
+
+export * from "./tokenizer";
+export * from "./model";
+export * from "./checkpoint";
+export { writeFileAtomic, AtomicFileWriter } from "./io/atomic";
+
+export { runForward, runPredict, convertOriginalArchive, doctorReport } from "./commands";
+export type { ForwardCommand, PredictCommand, ConvertCommand } from "./commands";
