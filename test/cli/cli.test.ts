@@ -1,10 +1,12 @@
 /** The command line, run as a user runs it: a separate process, files in and out. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { FIXTURES, ROOT, flatten, maxAbsDiff, tmpDir } from "../helpers";
+import { loadLuke } from "../../kernel";
+import { fixture } from "../checkpoint/expect";
+import { FIXTURES, ROOT, flatten, maxAbsDiff, ready, runPython, tmpDir } from "../helpers";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
 const MODEL = join(FIXTURES, "parity", "entity-aware", "safetensors");
@@ -124,4 +126,45 @@ test("doctor reports the backend and why", () => {
   const bad = spawnSync(process.execPath, [CLI, "doctor"], { encoding: "utf8", env: { ...defaultEnv, LUKELAB_BACKEND: "gpu9000" } });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /LUKELAB_BACKEND.*gpu9000/);
+});
+
+test("convert turns an original LUKE archive into a folder that lukelab and transformers load alike", async () => {
+  // The fake archive of the checkpoint tests: a tiny pretraining model with a 60-word vocabulary in
+  // which "@" is id 32 and "#" is id 5 (the rows <ent> and <ent2> are copied from).
+  const fx = fixture<{ tsv: { archive: string }; word_ids: { at: number; hash: number } }>("luke-archive");
+  const dir = tmpDir();
+  const roberta = join(dir, "roberta");
+  const letters = (from: string, n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
+  const tokens = ["<s>", "<pad>", "</s>", "<unk>", "<mask>", "#", ...letters("a", 26), "@", "Ġ", ".", ...letters("A", 25)];
+  assert.equal(tokens.length, 60);
+  assert.equal(tokens.indexOf("@"), fx.word_ids.at);
+  assert.equal(tokens.indexOf("#"), fx.word_ids.hash);
+  mkdirSync(roberta);
+  writeFileSync(join(roberta, "vocab.json"), JSON.stringify(Object.fromEntries(tokens.map((t, i) => [t, i]))));
+  writeFileSync(join(roberta, "merges.txt"), "#version: 0.2\n");
+  const out = join(dir, "converted");
+  const r = lukelab("convert", "--archive", fx.tsv.archive, "--tokenizer", roberta, "--output", out);
+  assert.equal(r.status, 0, r.stderr);
+
+  await ready();
+  const inputs = [{ text: "hello world.", spans: [[0, 5]] as [number, number][] }, { text: "Tokyo at night.", spans: [[0, 5], [9, 14]] as [number, number][] }];
+  const luke = await loadLuke(out);
+  try {
+    assert.equal(luke.config.vocabSize, 62, "<ent> and <ent2> rows added");
+    const ours = await luke.forward(inputs);
+    const ref = runPython<{ loading: { missing_keys: string[]; unexpected_keys: string[] }; rows: { input_ids: number[]; last_hidden_state: number[][]; entity_last_hidden_state: number[][] }[] }>(
+      join(ROOT, "test", "parity", "reference_outputs.py"),
+      [],
+      { dir: out, inputs },
+    );
+    assert.deepEqual(ref.loading.missing_keys, []);
+    assert.deepEqual(ref.loading.unexpected_keys, []);
+    ref.rows.forEach((row, i) => {
+      assert.deepEqual(ours[i].inputIds, row.input_ids);
+      assert.ok(maxAbsDiff(flatten(ours[i].lastHiddenState), flatten(row.last_hidden_state)) <= 1e-4);
+      assert.ok(maxAbsDiff(flatten(ours[i].entityLastHiddenState), flatten(row.entity_last_hidden_state)) <= 1e-4);
+    });
+  } finally {
+    luke.dispose();
+  }
 });

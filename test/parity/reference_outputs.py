@@ -13,7 +13,7 @@ import transformers
 
 req = json.load(sys.stdin)
 config = AutoConfig.from_pretrained(req["dir"])
-model_cls = getattr(transformers, config.architectures[0])
+model_cls = getattr(transformers, (config.architectures or ["LukeModel"])[0])
 model, info = model_cls.from_pretrained(req["dir"], output_loading_info=True)
 model.eval()
 tok = LukeTokenizer.from_pretrained(req["dir"])
@@ -26,12 +26,12 @@ for item in req["inputs"]:
     rows.append({
         "input_ids": enc["input_ids"][0].tolist(),
         "entity_position_ids": enc["entity_position_ids"][0].tolist(),
-        "logits": out.logits[0].tolist(),
+        "logits": out.logits[0].tolist() if getattr(out, "logits", None) is not None else None,
         "last_hidden_state": out.hidden_states[-1][0].tolist(),
         "entity_last_hidden_state": out.entity_hidden_states[-1][0].tolist(),
     })
 print(json.dumps({
     "loading": {k: sorted(v) if isinstance(v, (list, set)) else [] for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys")},
-    "architecture": config.architectures[0],
+    "architecture": model_cls.__name__,
     "rows": rows,
 }))
