@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up everything lukelab needs on a fresh Debian machine with Node 20 and Python 3.11:
+#   1. npm packages (TF.js, tslab, TypeScript) into node_modules/
+#   2. a project-local Python venv (.venv/) with JupyterLab 4, nbclient and the reference
+#      implementation (torch 2.13.0 CPU, transformers) used by the parity tests and benchmarks
+#   3. the tslab kernel spec registered inside that venv, pointing at the local tslab
+# Each step is skipped when it is already up to date, so running it again is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- 1. npm ---------------------------------------------------------------------------------
+lock_sum=$(sha256sum package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -f node_modules/.lukelab-stamp ] || [ "$(cat node_modules/.lukelab-stamp)" != "$lock_sum" ]; then
+  log "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  echo "$lock_sum" > node_modules/.lukelab-stamp
+fi
+
+# The package resolves itself by name, so notebooks and scripts in this folder can
+# `import ... from "lukelab"` exactly as a user who installed it from npm would.
+ln -sfn .. node_modules/lukelab
+
+# --- 2. Python venv -------------------------------------------------------------------------
+PY=${PYTHON:-python3}
+req_sum=$(sha256sum scripts/requirements.txt | cut -c1-16)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.lukelab-stamp 2>/dev/null)" != "$req_sum" ]; then
+  log "creating the Python venv in .venv (JupyterLab, nbclient, torch 2.13.0 CPU, transformers)"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -r scripts/requirements.txt
+  echo "$req_sum" > .venv/.lukelab-stamp
+fi
+
+# --- 3. tslab kernel spec inside the venv ---------------------------------------------------
+spec=.venv/share/jupyter/kernels/tslab/kernel.json
+if [ ! -f "$spec" ] || ! grep -q "$ROOT/node_modules/.bin/tslab" "$spec"; then
+  log "registering the tslab kernel spec in .venv"
+  node_modules/.bin/tslab install --python .venv/bin/python --prefix .venv \
+    --binary "$ROOT/node_modules/.bin/tslab" >/dev/null
+fi
+# --- 4. native TensorFlow for TF.js, built against the library in the PyPI wheel ----------
+# (WebAssembly stays the fallback when this cannot be done; the script says why in one line.)
+if [ -f scripts/native.sh ]; then bash scripts/native.sh || log "native TensorFlow backend not available; lukelab runs on WebAssembly"; fi
+
+log "ready: node_modules, .venv (JupyterLab $(.venv/bin/python -c 'import jupyterlab; print(jupyterlab.__version__)')), tslab kernel"
