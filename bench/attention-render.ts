@@ -1,0 +1,278 @@
+/**
+ * Render and hover times of lukelab's head view against BertViz's head_view, on the same attention
+ * (24 layers × 16 heads × 128 tokens, softmax rows of random logits) in the same headless Chromium
+ * (Debian's /usr/bin/chromium driven by playwright-core), and the size of what each sends.
+ *
+ *   npm run bench:attention                        (after scripts/setup.sh; builds first)
+ *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
+ *
+ * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
+ * lib/labextension-src) in a bare page; render = JSON text → decoded payload → head view of layer 0,
+ * all heads, painted, until the next frame. Hover = one token focused → scene → painted → next frame.
+ * The widget in JupyterLab runs exactly this path (the browser test records its own timings there).
+ *
+ * BertViz: head_view(..., html_action="return") from bertviz 1.4.1, the page it returns, with
+ * require.js, d3 5.7.0 and jQuery 2.1 served locally in place of the CDN it loads them from (no
+ * network here). Render = script start (d3 loaded) → first frame with its SVG lines; "page" adds the
+ * HTML parse of its embedded JSON. Hover = a mouseover on a token → next frame.
+ *
+ * Results: printed, and bench/results/attention-render.json (gitignored).
+ */
+import { spawnSync } from "node:child_process";
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { extname, join, resolve } from "node:path";
+import { encodeAttentionPayload } from "../kernel/display/attention-payload";
+
+const ROOT = resolve(__dirname, "..", "..");
+const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
+const RUNS = arg("runs", 5);
+const LAYERS = arg("layers", 24), HEADS = arg("heads", 16), TOKENS = arg("tokens", 128);
+const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
+const WORK = join(ROOT, "test", ".work", "bench-attention");
+const CDN = join(ROOT, "test", ".work", "bench-cdn");
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+function syntheticWeights(layers: number, heads: number, n: number, seed = 1): Float32Array {
+  let s = seed >>> 0;
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const out = new Float32Array(layers * heads * n * n);
+  const row = new Float64Array(n);
+  for (let r = 0; r < layers * heads * n; r++) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += row[k] = Math.exp(6 * (rand() - 0.5) + (rand() < 0.05 ? 4 : 0));
+    for (let k = 0; k < n; k++) out[r * n + k] = row[k] / sum;
+  }
+  return out;
+}
+
+const WORDS = "the of and to in a is that for it as was with be by on not he this are or his from at which but have an they you were her she there been one all we their".split(" ");
+
+function prepare(): { payloadChars: number } {
+  mkdirSync(WORK, { recursive: true });
+  const tokens = ["<s>", ...Array.from({ length: TOKENS - 2 }, (_, i) => "Ġ" + WORDS[i % WORDS.length]), "</s>"];
+  const weights = syntheticWeights(LAYERS, HEADS, TOKENS);
+  writeFileSync(join(WORK, "weights.f32"), Buffer.from(weights.buffer));
+  writeFileSync(join(WORK, "tokens.json"), JSON.stringify({ tokens, layers: LAYERS, heads: HEADS }));
+  const payload = JSON.stringify(encodeAttentionPayload({ words: tokens, heads: HEADS, weights }));
+  writeFileSync(join(WORK, "payload.json"), payload);
+  return { payloadChars: payload.length };
+}
+
+function prepareBertviz(variant: "all" | "layer0"): { seconds: number; bytes: number } {
+  if (!existsSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"))) {
+    // BertViz loads these from a CDN at display time; the bench serves npm's copies instead.
+    mkdirSync(CDN, { recursive: true });
+    const r = spawnSync("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix", CDN, "d3@5.7.0", "jquery@2.1.4", "requirejs@2.3.6"], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error("npm install of d3/jquery/requirejs for the BertViz page failed");
+  }
+  const args = [join(ROOT, "bench", "attention-render.py"), WORK, ...(variant === "layer0" ? ["--layer0"] : [])];
+  const r = spawnSync(join(ROOT, ".venv", "bin", "python"), args, { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench/attention-render.py failed (is bertviz installed? run scripts/setup.sh):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const LUKELAB_PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<script type="module">
+import { decodeAttentionPayload } from "/kernel/display/attention-payload.js";
+import { ALL_LINKS, LIGHT_THEME, headViewLayout, headViewScene, tokenLabels } from "/kernel/display/attention-scene.js";
+import { canvasMeasure, paintScene } from "/extension/attention/canvas.js";
+const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+window.bench = async () => {
+  const text = await (await fetch("/payload.json")).text();
+  await frame();
+  const t0 = performance.now();
+  const decoded = decodeAttentionPayload(text);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const att = decoded.attention;
+  const labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, canvasMeasure("sans-serif"));
+  const state = { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null };
+  const canvas = document.createElement("canvas");
+  document.body.append(canvas);
+  const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
+  paintScene(canvas, scene, "sans-serif");
+  const drawn = performance.now();
+  await frame();
+  const render = performance.now() - t0;
+  const hovers = [];
+  for (let i = 0; i < 30; i++) {
+    const h0 = performance.now();
+    const focus = { side: i % 2 ? "left" : "right", index: (i * 37) % att.tokens };
+    paintScene(canvas, headViewScene(att, { ...state, focus }, layout, labels, LIGHT_THEME), "sans-serif");
+    await frame();
+    hovers.push(performance.now() - h0);
+  }
+  const l0 = performance.now();
+  paintScene(canvas, headViewScene(att, { ...state, layer: att.layers.length - 1 }, layout, labels, LIGHT_THEME), "sans-serif");
+  await frame();
+  return { render, sync: drawn - t0, hovers, layerSwitch: performance.now() - l0, notice: scene.notice ?? "" };
+};
+</script></body></html>`;
+
+/** Watches for BertViz's first frame with attention lines; d3's load time is stamped by the served d3. */
+const BERTVIZ_WATCH = `
+(() => {
+  const tick = () => {
+    if (document.querySelector("#attention line")) { window.__linesFrame = performance.now(); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();`;
+
+const BERTVIZ_HOVER = async () => {
+  const frame = () => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => r()));
+  const doc = (globalThis as any).document;
+  const left = [...doc.querySelectorAll("#left > g:not(.attentionBoxes) > g")];
+  const right = [...doc.querySelectorAll("#right > g:not(.attentionBoxes) > g")];
+  const hovers: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const el = (i % 2 ? left : right)[(i * 37) % left.length];
+    const h0 = performance.now();
+    el.dispatchEvent(new (globalThis as any).MouseEvent("mouseover", { bubbles: true }));
+    await frame();
+    hovers.push(performance.now() - h0);
+    el.dispatchEvent(new (globalThis as any).MouseEvent("mouseleave", { bubbles: false }));
+  }
+  return { hovers, lines: doc.querySelectorAll("#attention line").length };
+};
+
+/** A static server on 127.0.0.1 for the pages (Playwright's route.fulfill cannot carry BertViz's 290 MB page). */
+async function serve(src: string): Promise<{ origin: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    let file: string | null = null;
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(LUKELAB_PAGE);
+    }
+    if (path === "/payload.json" || path.startsWith("/bertviz")) file = join(WORK, path.slice(1));
+    else {
+      const f = resolve(src, "." + (path.endsWith(".js") ? path : `${path}.js`));
+      if (f.startsWith(src)) file = f;
+    }
+    if (!file || !existsSync(file)) {
+      res.writeHead(404);
+      return res.end();
+    }
+    res.writeHead(200, { "content-type": contentType(file) });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+function contentType(path: string): string {
+  return { ".js": "text/javascript", ".json": "application/json", ".html": "text/html" }[extname(path)] ?? "application/octet-stream";
+}
+
+async function main(): Promise<void> {
+  const { chromium } = await import("playwright-core");
+  console.log(`attention render bench: ${LAYERS} layers × ${HEADS} heads × ${TOKENS} tokens, ${RUNS} runs each, Debian's Chromium (headless, --disable-gpu)`);
+  const { payloadChars } = prepare();
+  const variants = WITH_BERTVIZ ? (["layer0", "all"] as const).map((v) => ({ variant: v, ...prepareBertviz(v) })) : [];
+  const src = join(ROOT, "lib", "labextension-src");
+  if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
+  const server = await serve(src);
+  const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; notice: string }[] = [];
+  const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
+  const failures = new Map<string, string>();
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`${server.origin}/`);
+      await page.waitForFunction(() => typeof (globalThis as any).bench === "function");
+      ours.push(await page.evaluate(() => (globalThis as any).bench()));
+      await page.close();
+    }
+    const d3 = readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();";
+    for (const v of variants) {
+      const runs: { render: number; page: number; hovers: number[]; lines: number }[] = [];
+      theirs.set(v.variant, runs);
+      for (let run = 0; run < RUNS && !failures.has(v.variant); run++) {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        try {
+          await page.addInitScript(BERTVIZ_WATCH);
+          await page.route("https://cdnjs.cloudflare.com/**", (route) => {
+            const url = route.request().url();
+            if (url.includes("/d3/")) return route.fulfill({ body: d3, contentType: "text/javascript" });
+            if (url.includes("/jquery/")) return route.fulfill({ path: join(CDN, "node_modules", "jquery", "dist", "jquery.min.js"), contentType: "text/javascript" });
+            if (url.includes("/require.js/")) return route.fulfill({ path: join(CDN, "node_modules", "requirejs", "require.js"), contentType: "text/javascript" });
+            return route.fulfill({ status: 404, body: "" });
+          });
+          const file = v.variant === "all" ? "bertviz.html" : "bertviz-layer0.html";
+          await page.goto(`${server.origin}/${file}`, { timeout: 300_000 });
+          await page.waitForFunction(() => (globalThis as any).__linesFrame !== undefined, null, { timeout: 300_000, polling: 200 });
+          const t = await page.evaluate(() => ({ lines: (globalThis as any).__linesFrame as number, d3: (globalThis as any).__d3loaded as number }));
+          const hover = await page.evaluate(BERTVIZ_HOVER);
+          runs.push({ render: t.lines - t.d3, page: t.lines, hovers: hover.hovers, lines: hover.lines });
+        } catch (e) {
+          failures.set(v.variant, (e instanceof Error ? e.message : String(e)).split("\n")[0]);
+        } finally {
+          await page.close().catch(() => undefined);
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const summary = (v: (typeof variants)[number]) => {
+    const runs = theirs.get(v.variant) ?? [];
+    return {
+      variant: v.variant === "all" ? "every layer (head_view default)" : "include_layers=[0]",
+      htmlBytes: v.bytes,
+      pythonSeconds: v.seconds,
+      failed: failures.get(v.variant),
+      renderMs: runs.map((o) => o.render),
+      renderMedianMs: runs.length ? median(runs.map((o) => o.render)) : NaN,
+      pageMedianMs: runs.length ? median(runs.map((o) => o.page)) : NaN,
+      hoverMedianMs: runs.length ? median(runs.flatMap((o) => o.hovers)) : NaN,
+      hoverP95Ms: runs.length ? p95(runs.flatMap((o) => o.hovers)) : NaN,
+      svgLines: runs[0]?.lines,
+    };
+  };
+  const result = {
+    shape: { layers: LAYERS, heads: HEADS, tokens: TOKENS },
+    chromium: "/usr/bin/chromium",
+    lukelab: {
+      payloadChars,
+      renderMs: ours.map((o) => o.render),
+      renderMedianMs: median(ours.map((o) => o.render)),
+      hoverMedianMs: median(ours.flatMap((o) => o.hovers)),
+      hoverP95Ms: p95(ours.flatMap((o) => o.hovers)),
+      layerSwitchMedianMs: median(ours.map((o) => o.layerSwitch)),
+      notice: ours[0]?.notice,
+    },
+    bertviz: variants.map(summary),
+  };
+  const cell = (ms: number, failed?: string) => (failed ? "failed" : Number.isNaN(ms) ? "-" : fmt(ms));
+  const header = ["", "lukelab (canvas)", ...result.bertviz.map((b) => `BertViz, ${b.variant}`)];
+  const rows: string[][] = [
+    header,
+    ["sent to the notebook", `${(payloadChars / 1e6).toFixed(1)} MB`, ...result.bertviz.map((b) => `${(b.htmlBytes / 1e6).toFixed(1)} MB`)],
+    ["first render, median", fmt(result.lukelab.renderMedianMs), ...result.bertviz.map((b) => cell(b.renderMedianMs, b.failed))],
+    ["page load to first render", "-", ...result.bertviz.map((b) => cell(b.pageMedianMs, b.failed))],
+    ["hover, median", fmt(result.lukelab.hoverMedianMs), ...result.bertviz.map((b) => cell(b.hoverMedianMs, b.failed))],
+    ["hover, p95", fmt(result.lukelab.hoverP95Ms), ...result.bertviz.map((b) => cell(b.hoverP95Ms, b.failed))],
+    ["layer switch, median", fmt(result.lukelab.layerSwitchMedianMs), ...result.bertviz.map(() => "-")],
+  ];
+  const w = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("   "));
+  if (result.lukelab.notice) console.log(`lukelab: ${result.lukelab.notice}`);
+  for (const b of result.bertviz) {
+    console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
+  }
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "attention-render.json"), JSON.stringify(result, null, 2) + "\n");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

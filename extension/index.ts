@@ -1,0 +1,27 @@
+/**
+ * lukelab's JupyterLab 4 MIME renderers. `application/vnd.lukelab.attention+json` (schema in
+ * kernel/display/attention-payload.ts) is drawn by the attention widget. The renderer is `safe`: it
+ * evaluates nothing from the payload and shows token strings as text only, so it also runs in
+ * untrusted notebooks.
+ */
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { ATTENTION_MIME } from "../kernel/display/attention-payload";
+import { AttentionWidget } from "./attention/widget";
+
+export const rendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [ATTENTION_MIME],
+  // Ahead of image/png (rank 90), which the kernel stores beside the payload for front ends without us.
+  defaultRank: 50,
+  createRenderer: (options) => new AttentionWidget(options),
+};
+
+const extension: IRenderMime.IExtension = {
+  id: "lukelab:attention",
+  description: "Interactive attention views (head, model, token to token) for lukelab payloads",
+  rendererFactory,
+  rank: 50,
+  dataType: "json",
+};
+
+export default extension;
