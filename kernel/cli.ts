@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { initBackend } from "./backend";
 import { convertOriginalArchive, doctorReport, runForward, runPredict } from "./commands";
+import { entityTypingCommand } from "./tasks/entity-typing/cli-command";
 
 const USAGE = `lukelab — LUKE, the entity-aware transformer, on TensorFlow.js
 
@@ -23,6 +24,10 @@ Usage:
       does; DIR holds the RoBERTa tokenizer files (vocab.json, merges.txt).
   lukelab doctor
       Reports the active TF.js backend, why it was chosen, and versions.
+  lukelab entity-typing run --output-dir DIR --data-dir DIR [--model-file DIR] [--checkpoint-file PATH]
+                            [--no-train] [--no-eval] [options]
+      Fine-tunes and evaluates LUKE on Open Entity as the original system's entity-typing run, with
+      all its options (see \`lukelab entity-typing --help\`). Without --model-file, a fresh tiny LUKE.
 
 Environment:
   LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
@@ -95,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`wrote ${values.output}\n`);
       return 0;
     }
+    case "entity-typing":
+      return entityTypingCommand(rest);
     case "doctor": {
       await initBackend();
       process.stdout.write(await doctorReport());
