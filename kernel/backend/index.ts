@@ -10,6 +10,10 @@
  * tfjs-node requires the full @tensorflow/tfjs, which resolves the same (single, deduplicated)
  * @tensorflow/tfjs-core as this file, so the "tensorflow" backend it registers is the one `tf` sees;
  * scripts/native.sh refuses to build when node_modules holds a second copy of tfjs-core.
+ *
+ * Whatever the backend, training works the same: every gradient is registered, the wasm backend
+ * gets the kernels it lacks or runs slowly (training-support.ts, wasm-matmul.ts), and backward
+ * passes free memory as they go (gradient-release.ts). The report lists each of these.
  */
 import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
@@ -17,12 +21,17 @@ import "@tensorflow/tfjs-backend-cpu";
 import { findNativeBuild, gpuVisibility, type NativeBuild, type NativeVariant } from "./native";
 import { BACKEND_ENV, planBackends, type BackendName, type Candidate } from "./plan";
 import { registerGradients, registerWasmFallbacks } from "./training-support";
+import { gradientReleaseActive, setGradientRelease } from "./gradient-release";
 
 export { tf };
 export { BACKEND_ENV, KNOWN_BACKENDS, planBackends, parseRequested } from "./plan";
 export type { BackendName, Candidate, Plan, PlanInput } from "./plan";
 export { nativeBuilds, findNativeBuild, gpuVisibility, buildCommand } from "./native";
 export type { NativeBuild, NativeBuildInfo, NativeVariant } from "./native";
+export { setGradientRelease, gradientReleaseActive } from "./gradient-release";
+
+/** Set to 0 to keep tfjs-core's own backward pass, which frees nothing until it ends. */
+export const GRADIENT_RELEASE_ENV = "LUKELAB_GRADIENT_RELEASE";
 
 /** Where the native TensorFlow library came from. */
 export interface NativeLibrary {
@@ -60,7 +69,8 @@ export interface BackendReport {
 let report: BackendReport | undefined;
 /** Why gradients are missing, or undefined when they are registered; set by the first initBackend. */
 let gradientsMissing: string | undefined;
-let wasmFallbacks: string[] = [];
+/** What lukelab changed in the wasm backend's kernels, for the report. */
+let wasmKernels: string[] = [];
 let pending: Promise<BackendReport> | undefined;
 /** tfjs-node can be loaded once per process; a second package would re-register every kernel. */
 let nativeLoaded: { build: NativeBuild } | { failed: string } | undefined;
@@ -112,7 +122,7 @@ export async function loadBackend(name: BackendName): Promise<void> {
   if (name === "wasm") {
     // Registers the "wasm" backend factory; the .wasm binaries are found next to the package.
     require("@tensorflow/tfjs-backend-wasm");
-    wasmFallbacks = registerWasmFallbacks().length ? ["UnsortedSegmentSum"] : wasmFallbacks;
+    wasmKernels.push(...registerWasmFallbacks());
   } else if (name === "tensorflow") {
     const plan = planBackends({ requested: "tensorflow", built: builtVariants(), gpu: gpuVisibility() });
     if (plan.order.length === 0) throw new Error(plan.skipped.map((s) => s.why).join("; "));
@@ -124,7 +134,7 @@ async function tryBackend(c: Candidate): Promise<NativeBuild | undefined> {
   let build: NativeBuild | undefined;
   if (c.backend === "wasm") {
     require("@tensorflow/tfjs-backend-wasm");
-    wasmFallbacks = registerWasmFallbacks().length ? ["UnsortedSegmentSum"] : wasmFallbacks;
+    wasmKernels.push(...registerWasmFallbacks());
   } else if (c.backend === "tensorflow") {
     build = loadNative(c.variant!);
   }
@@ -148,7 +158,10 @@ function tensorflowThreads(): { n: number; how: string } {
 function describe(name: string, build: NativeBuild | undefined): Omit<BackendReport, "reason" | "skipped"> {
   const r = describeBackend(name, build);
   r.details.gradients = gradientsMissing ? `missing: ${gradientsMissing}` : "registered (training works)";
-  if (name === "wasm" && wasmFallbacks.length) r.details.fallbacks = `${wasmFallbacks.join(", ")} in JavaScript (missing in tfjs-backend-wasm)`;
+  r.details.backward = gradientReleaseActive()
+    ? "frees activations and gradients as it goes"
+    : `tfjs-core's own (frees at the end; ${GRADIENT_RELEASE_ENV}=0)`;
+  if (name === "wasm" && wasmKernels.length) r.details.kernels = `lukelab's ${wasmKernels.join(", ")}`;
   return r;
 }
 
@@ -227,6 +240,7 @@ async function choose(): Promise<BackendReport> {
   const gpu = gpuVisibility();
   const plan = planBackends({ requested: requestedRaw, built: builtVariants(), gpu });
   gradientsMissing = registerGradients();
+  if (process.env[GRADIENT_RELEASE_ENV]?.trim() !== "0") setGradientRelease(true);
   const skipped = [...plan.skipped];
   for (const c of plan.order) {
     try {

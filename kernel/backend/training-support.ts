@@ -8,8 +8,14 @@
  * 2. UnsortedSegmentSum on wasm. The gradient of gather (every embedding lookup) calls it, and
  *    tfjs-backend-wasm 4.22 has no such kernel. The JavaScript version below runs on the wasm heap:
  *    it adds B·L rows into a zeroed [rows, dim] table, a small cost next to the matMuls of a step.
+ * 3. Identity on wasm. tfjs-core saves every tensor a gradient needs through clone(), which runs
+ *    Identity, and the wasm kernel copies the data: a training step held a second copy of every
+ *    saved activation and of every weight a matMul saved, and luke-base at batch 4 × 128 overflowed
+ *    the WebAssembly heap. Tensors are immutable, so the copy can share the buffer with a reference
+ *    count, as the wasm Reshape kernel and the CPU backend's Identity already do.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { registerWasmMatMul } from "./wasm-matmul";
 
 /** Registers every tfjs gradient; returns undefined when done, else why not. */
 export function registerGradients(): string | undefined {
@@ -24,6 +30,7 @@ export function registerGradients(): string | undefined {
 }
 
 interface WasmLike {
+  incRef(dataId: unknown): void;
   readSync(dataId: unknown): ArrayLike<number>;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
@@ -52,12 +59,43 @@ function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensor
   return out;
 }
 
-/** Kernels the wasm backend lacks that lukelab adds in JavaScript; returns their names. */
+/** Identity without a copy: the output shares the input's buffer (reference counted). */
+function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  (backend as WasmLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let identityReplaced = false;
+let stringIdentity: tf.KernelFunc | undefined;
+
+let matMulReplaced = false;
+
+/** Kernels lukelab adds to or replaces in the wasm backend; returns what it changed. */
 export function registerWasmFallbacks(): string[] {
   const added: string[] = [];
+  if (!matMulReplaced && registerWasmMatMul()) {
+    matMulReplaced = true;
+    added.push("BatchMatMul (XNNPACK for transposed and batched operands, see wasm-matmul.ts)");
+  }
+  if (!identityReplaced) {
+    const original = tf.getKernel("Identity", "wasm");
+    if (original) {
+      stringIdentity = original.kernelFunc;
+      tf.unregisterKernel("Identity", "wasm");
+      tf.registerKernel({
+        kernelName: "Identity",
+        backendName: "wasm",
+        kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; backend: unknown }) =>
+          (args.inputs.x as tf.TensorInfo).dtype === "string" ? stringIdentity!(args as never) : sharedIdentity(args)) as tf.KernelFunc,
+      });
+      identityReplaced = true;
+      added.push("Identity (shares the buffer)");
+    }
+  }
   if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum as tf.KernelFunc });
-    added.push("UnsortedSegmentSum");
+    added.push("UnsortedSegmentSum (JavaScript)");
   }
   return added;
 }

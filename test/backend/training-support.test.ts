@@ -58,3 +58,31 @@ test("embedding-style gradients (gather, layer norm, mean) agree between wasm an
   assert.ok(maxAbsDiff(wasm, cpu) <= 1e-5, `differs by ${maxAbsDiff(wasm, cpu)}`);
   assert.ok(wasm.some((v) => v !== 0));
 });
+
+test("BatchMatMul on wasm (XNNPACK for transposed, batched and broadcast operands) matches the CPU backend", async () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[2, 3, 9, 8], [2, 3, 9, 8], false, true], // q·kᵀ
+    [[2, 3, 9, 9], [2, 3, 9, 8], false, false], // p·v
+    [[2, 3, 9, 9], [2, 3, 9, 8], true, false], // pᵀ·dy
+    [[33, 40], [24, 40], false, true], // dy·Wᵀ
+    [[33, 24], [33, 40], true, false], // xᵀ·dy
+    [[6, 7], [4, 6], true, true],
+    [[3, 5, 7], [7, 4], false, false], // b shared by the batch
+    [[2, 3, 5, 7], [1, 3, 7, 4], false, false], // broadcast over the first axis
+    [[1, 5, 7], [3, 7, 4], false, false],
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    const n = (s: number[]) => s.reduce((x, y) => x * y, 1);
+    const av = Float32Array.from({ length: n(sa) }, (_, i) => Math.sin(i * 0.7));
+    const bv = Float32Array.from({ length: n(sb) }, (_, i) => Math.cos(i * 0.3));
+    const run = () => tf.tidy(() => {
+      const c = tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ta, tb);
+      return { shape: c.shape, values: c.dataSync() };
+    });
+    const wasm = await on("wasm", run);
+    const cpu = await on("cpu", run);
+    const what = `${JSON.stringify(sa)}·${JSON.stringify(sb)} transposeA=${ta} transposeB=${tb}`;
+    assert.deepEqual(wasm.shape, cpu.shape, what);
+    assert.ok(maxAbsDiff(wasm.values, cpu.values) <= 1e-4, `${what}: differs by ${maxAbsDiff(wasm.values, cpu.values)}`);
+  }
+});
