@@ -20,3 +20,18 @@ export { writeFileAtomic, AtomicFileWriter } from "./io/atomic";
 
 export { runForward, runPredict, convertOriginalArchive, doctorReport } from "./commands";
 export type { ForwardCommand, PredictCommand, ConvertCommand } from "./commands";
+
+export * from "./display";
+
+// Training and entity typing (the original's `entity-typing run`), for notebooks and scripts.
+export * from "./train";
+export * from "./tasks/entity-typing";
+export {
+  OPEN_ENTITY_LABELS,
+  DatasetError,
+  readOpenEntityDir,
+  readOpenEntityFile,
+  type OpenEntityDataset,
+  type OpenEntityFormat,
+  type TypingExample,
+} from "./data/open-entity";

@@ -12,6 +12,8 @@
 //   tokenizer  pure string and id code, no tensors;
 //   notebooks  runs a notebook in tslab through Python (slow); it covers the kernel plumbing, while
 //              the tensor maths it touches is covered on every backend by parity/ and cli/.
+//   extension  the attention payload, drawing maths and views (pure numbers, no TF.js), and the browser
+//              tests against a real JupyterLab in Chromium (slow; one real forward pass through tslab).
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -21,7 +23,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks"];
+const RUN_ONCE = ["tokenizer", "notebooks", "extension"];
 
 function find(dir) {
   const out = [];

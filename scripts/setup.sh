@@ -44,4 +44,31 @@ fi
 # (WebAssembly stays the fallback when this cannot be done; the script says why in one line.)
 if [ -f scripts/native.sh ]; then bash scripts/native.sh || log "native TensorFlow backend not available; lukelab runs on WebAssembly"; fi
 
+# --- 5. the JupyterLab extension (attention views) and a browser for its tests ---------------
+# Built without Python (scripts/build-labextension.mjs: @jupyterlab/builder with @jupyterlab/core-meta)
+# and copied with install.json into the venv's labextensions folder, where JupyterLab finds it.
+ext_dir=.venv/share/jupyter/labextensions/lukelab
+ext_sum=$(cat package-lock.json install.json extension/tsconfig.json scripts/build-labextension.mjs \
+  $(find extension style kernel/display -type f | sort) | sha256sum | cut -c1-16)
+if [ ! -f "$ext_dir/.lukelab-stamp" ] || [ "$(cat "$ext_dir/.lukelab-stamp")" != "$ext_sum" ]; then
+  log "building the JupyterLab extension and installing it into $ext_dir"
+  t0=$(date +%s)
+  node_modules/.bin/tsc -p extension/tsconfig.json
+  node scripts/build-labextension.mjs >/dev/null
+  rm -rf "$ext_dir"
+  mkdir -p "$(dirname "$ext_dir")"
+  cp -r lib/labextension "$ext_dir"
+  echo "$ext_sum" > "$ext_dir/.lukelab-stamp"
+  log "extension installed in $(( $(date +%s) - t0 ))s"
+fi
+# The browser tests drive Debian's Chromium through playwright-core (no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "chromium is missing: the browser tests need it (as root: apt-get update && apt-get install -y chromium)"
+  fi
+fi
+
 log "ready: node_modules, .venv (JupyterLab $(.venv/bin/python -c 'import jupyterlab; print(jupyterlab.__version__)')), tslab kernel"
