@@ -14,13 +14,13 @@ import { ROOT, tmpDir } from "../helpers";
 const BACKEND_MODULE = join(ROOT, "lib", "kernel", "backend");
 
 /** Runs initBackend in a fresh Node with `env` changes (undefined deletes); returns its report or error. */
-function childReport(env: Record<string, string | undefined>): { report?: any; error?: string; stderr: string } {
+function childReport(env: Record<string, string | undefined>, preload = ""): { report?: any; error?: string; stderr: string } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
   }
-  const script = `
+  const script = `${preload}
     const b = require(${JSON.stringify(BACKEND_MODULE)});
     b.initBackend().then(
       (r) => {
@@ -157,4 +157,21 @@ test("TF_NUM_INTRAOP_THREADS sets the native thread count the report gives", (t)
   const r = childReport({ [BACKEND_ENV]: "tensorflow", TF_NUM_INTRAOP_THREADS: "1" });
   assert.equal(r.report?.threads, 1, r.error);
   assert.match(r.report.details.threads, /TF_NUM_INTRAOP_THREADS/);
+});
+
+test("a native build that fails to load is recorded, and selection falls back to WebAssembly", (t) => {
+  if (!nativeBuilds().length) return t.skip("native TensorFlow is not built (bash scripts/native.sh)");
+  // As if libtensorflow had gone missing under a built binding.
+  const broken = `
+    const Module = require("node:module");
+    const load = Module.prototype.require;
+    Module.prototype.require = function (id) {
+      if (id.startsWith("@tensorflow/tfjs-node")) throw new Error("libtensorflow_cc.so.2: cannot open shared object file");
+      return load.apply(this, arguments);
+    };`;
+  const r = childReport({ [BACKEND_ENV]: undefined }, broken);
+  assert.equal(r.report?.backend, "wasm", r.error);
+  assert.match(r.report.skipped[0].why, /did not load: libtensorflow_cc\.so\.2: cannot open shared object file/);
+  const forced = childReport({ [BACKEND_ENV]: "tensorflow" }, broken);
+  assert.match(forced.error ?? "", /LUKELAB_BACKEND=tensorflow was asked for but could not start: .*cannot open shared object file/);
 });
