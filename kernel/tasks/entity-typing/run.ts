@@ -111,6 +111,9 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
     checkpointFile = options.outputDir;
     log(`evaluating the model saved in ${options.outputDir}`);
   }
+  if (!options.doTrain && !checkpointFile && !options.modelFile) {
+    log("note: --no-train without --model-file, --checkpoint-file or a saved model evaluates a freshly initialised model");
+  }
   const prepared = await prepareModel({ ...options, checkpointFile, labels });
   let luke = prepared.luke;
   log(`model: ${prepared.description}`);
