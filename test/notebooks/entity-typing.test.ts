@@ -21,14 +21,14 @@ test("notebooks/entity-typing.ipynb trains, evaluates and predicts in tslab", { 
     join(ROOT, "notebooks", "entity-typing.ipynb"),
   ]);
   const outputs = run.cells.flatMap((c) => c.outputs);
-  assert.ok(!outputs.some((o) => o.output_type === "error"), "a cell raised an error");
   const text = outputs.map((o) => o.text ?? "").join("");
-  assert.match(text, /TF\.js backend: (wasm|cpu|tensorflow)/);
-  assert.match(text, /best epoch \d+: dev F1 [\d.]+, test F1 [\d.]+/);
-  assert.match(text, /test: precision [\d.]+, recall [\d.]+, f1 [\d.]+/);
-  assert.match(text, /Katherine Johnson → \[/);
-  assert.match(text, /dev after epoch no_training: f1/);
-  assert.match(text, /training loss: 88 optimiser steps/);
+  assert.ok(!outputs.some((o) => o.output_type === "error"), `a cell raised an error; printed:\n${text}`);
+  assert.match(text, /TF\.js backend: (wasm|cpu|tensorflow)/, `printed:\n${text}`);
+  assert.match(text, /best epoch \d+: dev F1 [\d.]+, test F1 [\d.]+/, `printed:\n${text}`);
+  assert.match(text, /test: precision [\d.]+, recall [\d.]+, f1 [\d.]+/, `printed:\n${text}`);
+  assert.match(text, /Katherine Johnson → \[/, `printed:\n${text}`);
+  assert.match(text, /dev after epoch no_training: f1/, `printed:\n${text}`);
+  assert.match(text, /training loss: 88 optimiser steps/, `printed:\n${text}`);
 
   // The training cell's view: one display entry, updated in place, ending with the summary and chart.
   const trainCell = run.cells.find((c) => c.source.includes("trainEntityTyping("))!;
