@@ -14,6 +14,9 @@
 //              the tensor maths it touches is covered on every backend by parity/ and cli/.
 //   extension  the attention payload, drawing maths and views (pure numbers, no TF.js), and the browser
 //              tests against a real JupyterLab in Chromium (slow; one real forward pass through tslab).
+//   analysis   tables, statistics and figures over results.json files: plain numbers, no TF.js.
+//   sweep      plans, state files, runners and the Slurm cluster test; the runs it starts are
+//              `lukelab entity-typing run` processes, whose maths tasks/ and train/ cover per backend.
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -23,7 +26,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks", "extension"];
+const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep"];
 
 function find(dir) {
   const out = [];
