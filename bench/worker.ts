@@ -5,10 +5,13 @@
  * Usage: node lib/bench/worker.js '<Workload JSON>' [--profile]
  *   --profile: time every kernel of one iteration (tf.profile) and report the ops that dominate.
  */
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { initBackend, tf } from "../kernel/backend";
 import { LukeModel, createLukeConfig, type LukeInputs } from "../kernel/model";
 import { AdamW } from "../kernel/train";
+import { LukePool } from "../kernel/inference/pool";
+import type { BatchEncoding } from "../kernel/tokenizer";
 import { MAX_MENTION, MENTION, NUM_LABELS, VOCAB, iterationFlops, median, type Measurement, type Workload } from "./workloads";
 
 const rssMB = () => process.resourceUsage().maxRSS / 1024;
@@ -41,6 +44,26 @@ function makeInputs(w: Workload): { inputs: LukeInputs; labels: tf.Tensor } {
       entityPositionIds: tf.tensor3d(positions, [B, E, MAX_MENTION], "int32"),
     },
     labels: tf.tensor2d(labels, [B, NUM_LABELS]),
+  };
+}
+
+/** Worker threads for inference on wasm and cpu: LUKELAB_BENCH_POOL, or one per core (1 turns the pool off). */
+function poolThreads(): number {
+  const env = process.env.LUKELAB_BENCH_POOL;
+  return env ? Number(env) : availableParallelism();
+}
+
+/** The benchmark's input tensors as the padded batch a tokenizer would produce (all positions real). */
+async function toBatchEncoding(inputs: LukeInputs): Promise<BatchEncoding> {
+  const inputIds = (await inputs.inputIds.array()) as number[][];
+  const entityIds = (await inputs.entityIds!.array()) as number[][];
+  return {
+    tokens: inputIds.map((row) => row.map(String)),
+    inputIds,
+    attentionMask: inputIds.map((row) => row.map(() => 1)),
+    entityIds,
+    entityPositionIds: (await inputs.entityPositionIds!.array()) as number[][][],
+    entityAttentionMask: entityIds.map((row) => row.map(() => 1)),
   };
 }
 
@@ -179,7 +202,21 @@ async function main(): Promise<void> {
     });
     const model = LukeModel.random(config, { head: "entity_classification", seed: 0 });
     const { inputs, labels } = makeInputs(w);
-    if (w.kind === "inference") {
+    if (w.kind === "inference" && report.backend !== "tensorflow" && poolThreads() > 1 && !profile) {
+      // WebAssembly runs one thread per process in Node: lukelab's inference pool (LukePool) runs
+      // the rows of the batch on one worker thread per core, as a user of the library does.
+      const batch = await toBatchEncoding(inputs);
+      const pool = await LukePool.fromModel(model, { threads: poolThreads() });
+      model.dispose();
+      tf.dispose([...Object.values(inputs), labels]);
+      m.threads = pool.threads;
+      m.details.pool = `LukePool, ${pool.threads} worker threads`;
+      iterate = async () => {
+        await pool.runBatch(batch);
+        return undefined;
+      };
+      cleanup = () => void pool.close();
+    } else if (w.kind === "inference") {
       iterate = async () => {
         const out = model.forward(inputs, { training: false });
         await out.logits!.data();

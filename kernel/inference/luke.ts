@@ -106,23 +106,7 @@ export class Luke {
 
   /** The batch as int32 tensors; the caller owns them (see `disposeInputs`). */
   toTensors(batch: BatchEncoding): LukeInputs {
-    return tf.tidy(() => {
-      const inputs: LukeInputs = {
-        inputIds: tf.tensor2d(batch.inputIds, undefined, "int32"),
-        attentionMask: tf.tensor2d(batch.attentionMask, undefined, "int32"),
-      };
-      const entities = batch.entityIds[0]?.length ?? 0;
-      if (entities > 0) {
-        inputs.entityIds = tf.tensor2d(batch.entityIds, undefined, "int32");
-        inputs.entityPositionIds = tf.tensor3d(batch.entityPositionIds, undefined, "int32");
-        inputs.entityAttentionMask = tf.tensor2d(batch.entityAttentionMask, undefined, "int32");
-        if (batch.entityStartPositions && batch.entityEndPositions) {
-          inputs.entityStartPositions = tf.tensor2d(batch.entityStartPositions, undefined, "int32");
-          inputs.entityEndPositions = tf.tensor2d(batch.entityEndPositions, undefined, "int32");
-        }
-      }
-      return inputs;
-    });
+    return batchTensors(batch);
   }
 
   /** Runs the model over inputs in batches and returns plain numbers per input. */
@@ -138,88 +122,14 @@ export class Luke {
 
   /** Runs one already encoded batch; padding is stripped from every row of the result. */
   async forwardBatch(batch: BatchEncoding, options: RunOptions = {}): Promise<ForwardResult[]> {
-    const tensors = this.toTensors(batch);
-    let outputs: LukeOutputs | undefined;
-    try {
-      outputs = this.model.forward(tensors, {
-        outputAttentions: options.attentions,
-        outputHiddenStates: options.hiddenStates,
-      });
-      const [hidden, entityHidden, logits, attentions, hiddenStates, entityHiddenStates] = await Promise.all([
-        outputs.lastHiddenState.array(),
-        outputs.entityLastHiddenState?.array(),
-        outputs.logits?.array() as Promise<unknown[]> | undefined,
-        options.attentions ? Promise.all(outputs.attentions!.map((a) => a.array())) : undefined,
-        options.hiddenStates ? Promise.all(outputs.hiddenStates!.map((h) => h.array())) : undefined,
-        options.hiddenStates && outputs.entityHiddenStates
-          ? Promise.all(outputs.entityHiddenStates.map((h) => h.array()))
-          : undefined,
-      ]);
-      const wordLength = batch.inputIds[0].length;
-      return batch.inputIds.map((_, row) => {
-        const words = count(batch.attentionMask[row]);
-        const entities = count(batch.entityAttentionMask[row] ?? []);
-        const keep = (i: number) => i < words || (i >= wordLength && i < wordLength + entities);
-        const result: ForwardResult = {
-          tokens: batch.tokens[row].slice(0, words),
-          inputIds: batch.inputIds[row].slice(0, words),
-          entityIds: (batch.entityIds[row] ?? []).slice(0, entities),
-          entityPositionIds: (batch.entityPositionIds[row] ?? []).slice(0, entities),
-          lastHiddenState: hidden[row].slice(0, words),
-          entityLastHiddenState: entityHidden ? entityHidden[row].slice(0, entities) : [],
-        };
-        if (batch.entityStartPositions && batch.entityEndPositions) {
-          result.entityStartPositions = batch.entityStartPositions[row].slice(0, entities);
-          result.entityEndPositions = batch.entityEndPositions[row].slice(0, entities);
-        }
-        if (logits) {
-          const rowLogits = logits[row] as number[] | number[][];
-          result.logits = this.model.head === "entity_span_classification" ? (rowLogits as number[][]).slice(0, entities) : rowLogits;
-        }
-        if (attentions) {
-          result.attentions = attentions.map((layer) =>
-            layer[row].map((head) => head.filter((_, q) => keep(q)).map((keys) => keys.filter((_, k) => keep(k)))),
-          );
-        }
-        if (hiddenStates) result.hiddenStates = hiddenStates.map((h) => h[row].slice(0, words));
-        if (entityHiddenStates) result.entityHiddenStates = entityHiddenStates.map((h) => h[row].slice(0, entities));
-        return result;
-      });
-    } finally {
-      disposeInputs(tensors);
-      if (outputs) disposeOutputs(outputs);
-    }
+    const raw = await runModel(this.model, batch, options);
+    return batchResults(batch, raw, this.model.head);
   }
 
   /** Labelled predictions: one per input (entity classification, pair) or per span (span task). */
   async predict(inputs: EncodeInput[], options: PredictOptions = {}): Promise<Prediction[]> {
-    if (this.model.head === "none" || this.model.head === "masked_lm") {
-      throw new Error(`predict needs a classification head; this checkpoint's head is "${this.model.head}"`);
-    }
-    const labels = this.labels;
-    const problem = this.config.extra?.problem_type;
-    const multiLabel =
-      options.multiLabel ??
-      (problem === "multi_label_classification" ? true : problem === "single_label_classification" ? false : this.model.head === "entity_classification");
-    const threshold = options.threshold ?? 0.5;
-    const results = await this.forward(inputs, options);
-    const predictions: Prediction[] = [];
-    results.forEach((result, i) => {
-      const { text, spans = [] } = inputs[i];
-      const chars = Array.from(text);
-      const mention = (s: [number, number]) => chars.slice(s[0], s[1]).join("");
-      const rows =
-        this.model.head === "entity_span_classification"
-          ? (result.logits as number[][]).map((l, e) => ({ logits: l, mentions: [mention(spans[e])] }))
-          : [{ logits: result.logits as number[], mentions: spans.map(mention) }];
-      for (const row of rows) {
-        const probs = multiLabel ? row.logits.map(sigmoid) : softmax(row.logits);
-        const scores = probs.map((score, id) => ({ label: labels[id] ?? `LABEL_${id}`, score })).sort((a, b) => b.score - a.score);
-        const chosen = multiLabel ? scores.filter((s) => s.score >= threshold).map((s) => s.label) : [scores[0].label];
-        predictions.push({ text, mentions: row.mentions, labels: chosen, scores });
-      }
-    });
-    return predictions;
+    checkPredictHead(this.model.head);
+    return labelledPredictions(inputs, await this.forward(inputs, options), this.config, this.model.head, options);
   }
 
   /** Writes a Hugging Face folder (config.json, model.safetensors, tokenizer files) that transformers loads. */
@@ -246,6 +156,163 @@ export async function loadLuke(dir: string, options: LoadOptions = {}): Promise<
   const model = LukeModel.fromStateDict(config, stateDict, { head });
   const tokenizer = LukeTokenizer.fromFolder(dir);
   return new Luke(tokenizer, model);
+}
+
+/**
+ * A model output as flat values and a shape: what a worker thread sends back (transferable), and
+ * what `nest` turns into the nested arrays that `batchResults` reads.
+ */
+export interface FlatTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** What one forward pass over a padded batch computed, every row and position included. */
+export interface RawOutputs {
+  lastHiddenState: FlatTensor;
+  entityLastHiddenState?: FlatTensor;
+  logits?: FlatTensor;
+  attentions?: FlatTensor[];
+  hiddenStates?: FlatTensor[];
+  entityHiddenStates?: FlatTensor[];
+}
+
+async function flat(t: tf.Tensor): Promise<FlatTensor> {
+  return { data: (await t.data()) as Float32Array, shape: t.shape };
+}
+
+/** The model over one encoded batch; tensors made here are disposed here. */
+export async function runModel(model: LukeModel, batch: BatchEncoding, options: RunOptions = {}): Promise<RawOutputs> {
+  const tensors = batchTensors(batch);
+  let outputs: LukeOutputs | undefined;
+  try {
+    outputs = model.forward(tensors, { outputAttentions: options.attentions, outputHiddenStates: options.hiddenStates });
+    const o = outputs;
+    const [lastHiddenState, entityLastHiddenState, logits, attentions, hiddenStates, entityHiddenStates] = await Promise.all([
+      flat(o.lastHiddenState),
+      o.entityLastHiddenState && flat(o.entityLastHiddenState),
+      o.logits && flat(o.logits),
+      options.attentions ? Promise.all(o.attentions!.map(flat)) : undefined,
+      options.hiddenStates ? Promise.all(o.hiddenStates!.map(flat)) : undefined,
+      options.hiddenStates && o.entityHiddenStates ? Promise.all(o.entityHiddenStates.map(flat)) : undefined,
+    ]);
+    return { lastHiddenState, entityLastHiddenState, logits, attentions, hiddenStates, entityHiddenStates };
+  } finally {
+    disposeInputs(tensors);
+    if (outputs) disposeOutputs(outputs);
+  }
+}
+
+/** The batch as int32 tensors; the caller owns them (see `disposeInputs`). */
+export function batchTensors(batch: BatchEncoding): LukeInputs {
+  return tf.tidy(() => {
+    const inputs: LukeInputs = {
+      inputIds: tf.tensor2d(batch.inputIds, undefined, "int32"),
+      attentionMask: tf.tensor2d(batch.attentionMask, undefined, "int32"),
+    };
+    const entities = batch.entityIds[0]?.length ?? 0;
+    if (entities > 0) {
+      inputs.entityIds = tf.tensor2d(batch.entityIds, undefined, "int32");
+      inputs.entityPositionIds = tf.tensor3d(batch.entityPositionIds, undefined, "int32");
+      inputs.entityAttentionMask = tf.tensor2d(batch.entityAttentionMask, undefined, "int32");
+      if (batch.entityStartPositions && batch.entityEndPositions) {
+        inputs.entityStartPositions = tf.tensor2d(batch.entityStartPositions, undefined, "int32");
+        inputs.entityEndPositions = tf.tensor2d(batch.entityEndPositions, undefined, "int32");
+      }
+    }
+    return inputs;
+  });
+}
+
+/** Flat values → nested arrays, as tf.Tensor.array() gives them. */
+export function nest(t: FlatTensor): unknown[] {
+  const build = (offset: number, dim: number): unknown[] => {
+    const n = t.shape[dim];
+    if (dim === t.shape.length - 1) return Array.from(t.data.subarray(offset, offset + n));
+    const stride = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: n }, (_, i) => build(offset + i * stride, dim + 1));
+  };
+  return t.shape.length === 0 ? [t.data[0]] : build(0, 0);
+}
+
+/** One ForwardResult per row of the batch, padding removed, from the raw outputs of that batch. */
+export function batchResults(batch: BatchEncoding, raw: RawOutputs, head: LukeHead): ForwardResult[] {
+  const hidden = nest(raw.lastHiddenState) as number[][][];
+  const entityHidden = raw.entityLastHiddenState && (nest(raw.entityLastHiddenState) as number[][][]);
+  const logits = raw.logits && nest(raw.logits);
+  const attentions = raw.attentions?.map((a) => nest(a) as number[][][][]);
+  const hiddenStates = raw.hiddenStates?.map((h) => nest(h) as number[][][]);
+  const entityHiddenStates = raw.entityHiddenStates?.map((h) => nest(h) as number[][][]);
+  const wordLength = batch.inputIds[0].length;
+  return batch.inputIds.map((_, row) => {
+    const words = count(batch.attentionMask[row]);
+    const entities = count(batch.entityAttentionMask[row] ?? []);
+    const keep = (i: number) => i < words || (i >= wordLength && i < wordLength + entities);
+    const result: ForwardResult = {
+      tokens: batch.tokens[row].slice(0, words),
+      inputIds: batch.inputIds[row].slice(0, words),
+      entityIds: (batch.entityIds[row] ?? []).slice(0, entities),
+      entityPositionIds: (batch.entityPositionIds[row] ?? []).slice(0, entities),
+      lastHiddenState: hidden[row].slice(0, words),
+      entityLastHiddenState: entityHidden ? entityHidden[row].slice(0, entities) : [],
+    };
+    if (batch.entityStartPositions && batch.entityEndPositions) {
+      result.entityStartPositions = batch.entityStartPositions[row].slice(0, entities);
+      result.entityEndPositions = batch.entityEndPositions[row].slice(0, entities);
+    }
+    if (logits) {
+      const rowLogits = logits[row] as number[] | number[][];
+      result.logits = head === "entity_span_classification" ? (rowLogits as number[][]).slice(0, entities) : rowLogits;
+    }
+    if (attentions) {
+      result.attentions = attentions.map((layer) =>
+        layer[row].map((h) => h.filter((_, q) => keep(q)).map((keys) => keys.filter((_, k) => keep(k)))),
+      );
+    }
+    if (hiddenStates) result.hiddenStates = hiddenStates.map((h) => h[row].slice(0, words));
+    if (entityHiddenStates) result.entityHiddenStates = entityHiddenStates.map((h) => h[row].slice(0, entities));
+    return result;
+  });
+}
+
+export function checkPredictHead(head: LukeHead): void {
+  if (head === "none" || head === "masked_lm") {
+    throw new Error(`predict needs a classification head; this checkpoint's head is "${head}"`);
+  }
+}
+
+/** Labels and scores from forward results: one prediction per input, or per span for the span task. */
+export function labelledPredictions(
+  inputs: EncodeInput[],
+  results: ForwardResult[],
+  config: LukeConfig,
+  head: LukeHead,
+  options: PredictOptions = {},
+): Prediction[] {
+  const id2label = config.id2label ?? {};
+  const labels = Array.from({ length: Object.keys(id2label).length }, (_, i) => id2label[i] ?? `LABEL_${i}`);
+  const problem = config.extra?.problem_type;
+  const multiLabel =
+    options.multiLabel ??
+    (problem === "multi_label_classification" ? true : problem === "single_label_classification" ? false : head === "entity_classification");
+  const threshold = options.threshold ?? 0.5;
+  const predictions: Prediction[] = [];
+  results.forEach((result, i) => {
+    const { text, spans = [] } = inputs[i];
+    const chars = Array.from(text);
+    const mention = (s: [number, number]) => chars.slice(s[0], s[1]).join("");
+    const rows =
+      head === "entity_span_classification"
+        ? (result.logits as number[][]).map((l, e) => ({ logits: l, mentions: [mention(spans[e])] }))
+        : [{ logits: result.logits as number[], mentions: spans.map(mention) }];
+    for (const row of rows) {
+      const probs = multiLabel ? row.logits.map(sigmoid) : softmax(row.logits);
+      const scores = probs.map((score, id) => ({ label: labels[id] ?? `LABEL_${id}`, score })).sort((a, b) => b.score - a.score);
+      const chosen = multiLabel ? scores.filter((s) => s.score >= threshold).map((s) => s.label) : [scores[0].label];
+      predictions.push({ text, mentions: row.mentions, labels: chosen, scores });
+    }
+  });
+  return predictions;
 }
 
 export function disposeInputs(inputs: LukeInputs): void {

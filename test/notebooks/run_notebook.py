@@ -20,6 +20,7 @@ client = NotebookClient(
     nb,
     timeout=600,
     startup_timeout=180,
+    iopub_timeout=30,
     kernel_name="tslab",
     resources={"metadata": {"path": str(path.parent)}},
 )
