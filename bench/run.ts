@@ -8,7 +8,10 @@
  * Every (workload, runtime) pair runs in a fresh process, PyTorch first, so peak RSS is that
  * workload's and nothing warms up the next one. Both sides use the same thread count: TensorFlow's
  * intra-op pool is one thread per core, and PyTorch gets torch.set_num_threads(cores).
- * WebAssembly runs on one thread in Node (tfjs-backend-wasm has no threads there).
+ * tfjs-backend-wasm has no threads in Node, so lukelab's inference on wasm runs through LukePool
+ * (kernel/inference/pool.ts): one worker thread per core, each with its own wasm backend and copy
+ * of the model, the rows of the batch split between them. Training on wasm runs on one thread.
+ * LUKELAB_BENCH_POOL=1 measures wasm inference on one thread instead.
  *
  * Options:
  *   --quick              1 timed iteration after 1 warm-up (default 3 after 1)
