@@ -1,12 +1,14 @@
 /**
  * lukelab's JupyterLab 4 MIME renderers. `application/vnd.lukelab.attention+json` (schema in
- * kernel/display/attention-payload.ts) is drawn by the attention widget. The renderer is `safe`: it
- * evaluates nothing from the payload and shows token strings as text only, so it also runs in
- * untrusted notebooks.
+ * kernel/display/attention-payload.ts) is drawn by the attention widget; `application/vnd.plotly.v1+json`
+ * (kernel/analysis/plotly-payload.ts) by the Plotly widget (extension/plotly/). Both renderers are
+ * `safe`: they evaluate nothing from the payload and show its strings as text only, so they also run
+ * in untrusted notebooks.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { ATTENTION_MIME } from "../kernel/display/attention-payload";
 import { AttentionWidget } from "./attention/widget";
+import { plotlyExtension } from "./plotly/index";
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
   safe: true,
@@ -16,7 +18,7 @@ export const rendererFactory: IRenderMime.IRendererFactory = {
   createRenderer: (options) => new AttentionWidget(options),
 };
 
-const extension: IRenderMime.IExtension = {
+const attentionExtension: IRenderMime.IExtension = {
   id: "lukelab:attention",
   description: "Interactive attention views (head, model, token to token) for lukelab payloads",
   rendererFactory,
@@ -24,4 +26,6 @@ const extension: IRenderMime.IExtension = {
   dataType: "json",
 };
 
-export default extension;
+const extensions: IRenderMime.IExtension[] = [attentionExtension, plotlyExtension];
+
+export default extensions;

@@ -10,9 +10,14 @@
 //    JupyterLab's core packages standing in for an installed JupyterLab (--core-path), so the shared
 //    singletons (@lumino/widgets, …) come from JupyterLab at run time.
 //
+// 4. plotly.js (extension/plotly/loader.ts) is a dynamic import(), so webpack puts it in a chunk of its
+//    own, static/plotly.<hash>.js, loaded on the first figure. The bundle is already minified, so a
+//    small webpack config (jupyterlab.webpackConfig) keeps terser off that chunk (it took over a minute
+//    on two cores), and a check after the build fails it if plotly.js was inlined anywhere else.
+//
 // `npm run build:labextension` runs both steps; scripts/setup.sh installs the result.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,9 +39,20 @@ const pkg = {
     mimeExtension: true,
     outputDir: "../labextension",
     sharedPackages: Object.fromEntries(shared.map((p) => [p, { bundled: false, singleton: true }])),
+    webpackConfig: "./webpack.config.js",
   },
 };
 writeFileSync(join(src, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+// webpack's own production minimizer (terser, two compress passes), minus the plotly chunk.
+const terser = require.resolve("terser-webpack-plugin", { paths: [dirname(require.resolve("webpack/package.json"))] });
+writeFileSync(
+  join(src, "webpack.config.js"),
+  `const TerserPlugin = require(${JSON.stringify(terser)});\n` +
+    `module.exports = {\n` +
+    `  optimization: { minimizer: [new TerserPlugin({ exclude: /^plotly\\./, terserOptions: { compress: { passes: 2 } } })] },\n` +
+    `  performance: { assetFilter: (name) => !/^plotly\\./.test(name) },\n` +
+    `};\n`,
+);
 rmSync(join(src, "style"), { recursive: true, force: true });
 cpSync("style", join(src, "style"), { recursive: true });
 
@@ -50,4 +66,23 @@ try {
   copyFileSync("install.json", "lib/labextension/install.json");
 } finally {
   rmSync(core, { recursive: true, force: true });
+}
+checkPlotlyChunk("lib/labextension/static");
+
+/**
+ * plotly.js must be in exactly one chunk, plotly.<hash>.js, and in no other file: none carries its
+ * banner, and none is anywhere near its size (lukelab's own code is under 100 kB).
+ */
+function checkPlotlyChunk(dir) {
+  const js = readdirSync(dir).filter((f) => f.endsWith(".js"));
+  const chunks = js.filter((f) => /^plotly\.[0-9a-f]+\.js$/.test(f));
+  const inlined = js.filter((f) => {
+    if (chunks.includes(f)) return false;
+    const text = readFileSync(join(dir, f), "utf8");
+    return text.includes("plotly.js v") || text.length > 1_000_000;
+  });
+  if (chunks.length !== 1 || inlined.length) {
+    console.error(`build-labextension: expected plotly.js in one lazy chunk static/plotly.<hash>.js; found chunks [${chunks}] and plotly.js inlined in [${inlined}]`);
+    process.exit(1);
+  }
 }

@@ -44,12 +44,12 @@ fi
 # (WebAssembly stays the fallback when this cannot be done; the script says why in one line.)
 if [ -f scripts/native.sh ]; then bash scripts/native.sh || log "native TensorFlow backend not available; lukelab runs on WebAssembly"; fi
 
-# --- 5. the JupyterLab extension (attention views) and a browser for its tests ---------------
+# --- 5. the JupyterLab extension (attention views, Plotly panels) and a browser for its tests
 # Built without Python (scripts/build-labextension.mjs: @jupyterlab/builder with @jupyterlab/core-meta)
 # and copied with install.json into the venv's labextensions folder, where JupyterLab finds it.
 ext_dir=.venv/share/jupyter/labextensions/lukelab
 ext_sum=$(cat package-lock.json install.json extension/tsconfig.json scripts/build-labextension.mjs \
-  $(find extension style kernel/display -type f | sort) | sha256sum | cut -c1-16)
+  kernel/analysis/plotly-payload.ts $(find extension style kernel/display -type f | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$ext_dir/.lukelab-stamp" ] || [ "$(cat "$ext_dir/.lukelab-stamp")" != "$ext_sum" ]; then
   log "building the JupyterLab extension and installing it into $ext_dir"
   t0=$(date +%s)
