@@ -178,7 +178,7 @@ function describeBackend(name: string, build: NativeBuild | undefined): Omit<Bac
         version,
         simd,
         // The threaded build needs browser Workers; tfjs turns it off in Node (tensorflow/tfjs#3830).
-        threads: "1 (tfjs-backend-wasm has no multi-threading in Node)",
+        threads: `1 per thread (tfjs-backend-wasm has no multi-threading in Node); LukePool runs inference on ${availableParallelism()} worker threads`,
       },
     };
   }
