@@ -1,0 +1,75 @@
+/**
+ * `lukelab analyze --data-dir RUNS --output-dir OUT [--no-html] [--no-png] [--no-csv]
+ * [--no-tensorboard] [--dataset-dir DIR]`: the original's meta-analysis and confusion matrices over
+ * every run under RUNS; the work is analyseRuns and writeAnalysis.
+ */
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { analyseRuns, writeAnalysis } from "./report";
+
+export const ANALYZE_USAGE = `lukelab analyze --data-dir RUNS --output-dir OUT [--no-html] [--no-png] [--no-csv]
+                [--no-tensorboard] [--dataset-dir DIR]
+      Reads every results.json under RUNS (the run folders of entity-typing run) and writes to OUT:
+      tables/*.csv (runs, best runs, per-parameter mean and SD over seeds, confusion matrices,
+      calibration bins), figures/*.html (Plotly, offline) and *.png (headless Chromium), and
+      tensorboard/<run>/ event files. Broken results.json files are named and skipped. The examples
+      behind confusion-matrix cells come from each run's data_dir, or --dataset-dir.
+`;
+
+/** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
+export class AnalyzeUsageError extends Error {
+  readonly code = "ERR_PARSE_ARGS_ANALYZE";
+}
+
+/** Runs the command; returns the process exit code. */
+export async function analyzeCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      "data-dir": { type: "string" },
+      "output-dir": { type: "string" },
+      "dataset-dir": { type: "string" },
+      "no-html": { type: "boolean", default: false },
+      "no-png": { type: "boolean", default: false },
+      "no-csv": { type: "boolean", default: false },
+      "no-tensorboard": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(ANALYZE_USAGE);
+    return 0;
+  }
+  const dataDir = values["data-dir"];
+  const outputDir = values["output-dir"];
+  if (!dataDir) throw new AnalyzeUsageError("--data-dir is required (the folder holding the run folders)");
+  if (!outputDir) throw new AnalyzeUsageError("--output-dir is required");
+
+  const analysis = analyseRuns(dataDir, { datasetDir: values["dataset-dir"] });
+  const lines: string[] = [];
+  for (const s of analysis.skipped) lines.push(`skipped ${s.file}: ${s.reason.split("\n").join("\n    ")}`);
+  const { runs } = analysis.collection;
+  if (runs.length === 0) {
+    process.stdout.write([...lines, `no runs found under ${dataDir} (a run folder holds a valid results.json); nothing written`].join("\n") + "\n");
+    return 1;
+  }
+  const written = await writeAnalysis(analysis, outputDir, {
+    html: !values["no-html"],
+    png: !values["no-png"],
+    csv: !values["no-csv"],
+    tensorboard: !values["no-tensorboard"],
+  });
+  const show = (files: string[]) => (files.length <= 3 ? files.map((f) => relative(outputDir, f)).join(", ") : `${files.length} files`);
+  lines.push(`analysed ${runs.length} run${runs.length === 1 ? "" : "s"} under ${dataDir}${analysis.skipped.length ? ` (${analysis.skipped.length} skipped)` : ""}`);
+  if (analysis.best) lines.push(`best run by dev F1: ${analysis.best.folder} (confusion matrices drawn for it)`);
+  const parts: [string, string[], boolean][] = [
+    ["CSV tables", written.csv, !values["no-csv"]],
+    ["HTML figures", written.html, !values["no-html"]],
+    ["PNG images", written.png, !values["no-png"]],
+    ["TensorBoard event files", written.tensorboard, !values["no-tensorboard"]],
+  ];
+  for (const [what, files, on] of parts) lines.push(on ? `${what}: ${files.length} in ${outputDir}${files.length ? ` (${show(files)})` : ""}` : `${what}: off`);
+  for (const note of [...analysis.notes, ...written.notes]) lines.push(`note: ${note}`);
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
+}
