@@ -7,6 +7,8 @@ import { parseArgs } from "node:util";
 import { initBackend } from "./backend";
 import { convertOriginalArchive, doctorReport, runForward, runPredict } from "./commands";
 import { entityTypingCommand } from "./tasks/entity-typing/cli-command";
+import { sweepCommand } from "./sweep/cli-command";
+import { analyzeCommand } from "./analysis/cli-command";
 
 const USAGE = `lukelab — LUKE, the entity-aware transformer, on TensorFlow.js
 
@@ -28,6 +30,14 @@ Usage:
                             [--no-train] [--no-eval] [options]
       Fine-tunes and evaluates LUKE on Open Entity as the original system's entity-typing run, with
       all its options (see \`lukelab entity-typing --help\`). Without --model-file, a fresh tiny LUKE.
+  lukelab sweep plan|run|status|cancel SWEEP.yaml --output-dir DIR [--runner local|slurm|lsf]
+                [--max-parallel N] [--retry-failed] [Slurm options]
+      Many entity-typing runs from one sweep file (grid or one-at-a-time), on this machine or as a
+      Slurm job array; finished runs are skipped, killed ones resume (see \`lukelab sweep --help\`).
+  lukelab analyze --data-dir RUNS --output-dir OUT [--no-html] [--no-png] [--no-csv] [--no-tensorboard]
+                  [--dataset-dir DIR]
+      Tables (CSV), figures (HTML, PNG) and TensorBoard event files over every run folder under RUNS:
+      summaries over seeds, confusion matrices, calibration (see \`lukelab analyze --help\`).
 
 Environment:
   LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
@@ -102,6 +112,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "entity-typing":
       return entityTypingCommand(rest);
+    case "sweep":
+      return sweepCommand(rest);
+    case "analyze":
+      return analyzeCommand(rest);
     case "doctor": {
       await initBackend();
       process.stdout.write(await doctorReport());

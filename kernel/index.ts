@@ -37,3 +37,9 @@ export {
   type OpenEntityFormat,
   type TypingExample,
 } from "./data/open-entity";
+
+// Analysis over run folders: tables, confusion matrices, calibration, Plotly figures.
+export * from "./analysis";
+
+// Sweeps of entity-typing runs: plans, run state, local and Slurm runners.
+export * from "./sweep";

@@ -70,5 +70,16 @@ if [ ! -x /usr/bin/chromium ]; then
     log "chromium is missing: the browser tests need it (as root: apt-get update && apt-get install -y chromium)"
   fi
 fi
+# Sweeps run as Slurm job arrays; the Slurm test starts a one-node cluster (slurmctld, slurmd and
+# munged, all in a temporary folder) from Debian's packages. Nothing is started or enabled here.
+if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/slurmd ] || [ ! -x /usr/sbin/munged ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's slurm-wlm and munge for the Slurm sweep test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      slurm-wlm slurmctld slurmd munge >/dev/null
+  else
+    log "Slurm is missing: the Slurm sweep test needs it (as root: apt-get update && apt-get install -y slurm-wlm slurmctld slurmd munge)"
+  fi
+fi
 
 log "ready: node_modules, .venv (JupyterLab $(.venv/bin/python -c 'import jupyterlab; print(jupyterlab.__version__)')), tslab kernel"
