@@ -40,11 +40,36 @@ export function linear(x: tf.Tensor, p: Linear): tf.Tensor {
   return tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
 }
 
-/** LayerNorm over the last axis with the biased variance and ε inside the square root, as PyTorch. */
+/**
+ * LayerNorm over the last axis with the biased variance and ε inside the square root, as PyTorch.
+ *
+ * Its gradient is written out (the standard closed form) rather than taped op by op: the tape of the
+ * forward ops would keep five [.., H] intermediates per call and run about twenty elementwise ops
+ * backwards, where the closed form keeps x̂ and 1/σ and runs eleven. With N = H, g = dy·γ:
+ *   dx = (1/σ)·(g − mean(g) − x̂·mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy  (sums over every leading axis).
+ */
 export function layerNorm(x: tf.Tensor, p: LayerNorm, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normalized, p.weight), p.bias);
+  const norm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const centered = tf.sub(input, tf.mean(input, -1, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), eps));
+    const xhat = tf.mul(centered, rstd);
+    save([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, g0] = saved;
+        const hidden = xh.shape[xh.rank - 1];
+        const g = tf.mul(dy, g0);
+        const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), -1, true))), rs);
+        const rows = (t: tf.Tensor) => tf.reshape(t, [-1, hidden]);
+        const dGamma = tf.sum(rows(tf.mul(dy, xh)), 0);
+        const dBeta = tf.sum(rows(dy), 0);
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return norm(x, p.weight, p.bias);
 }
 
 /**
@@ -70,9 +95,25 @@ export function embed(p: Embedding, ids: tf.Tensor): tf.Tensor {
   return gatherRows(p.weight, ids);
 }
 
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in ACT2FN. */
+/**
+ * Exact GELU, x·Φ(x) with Φ(x) = 0.5·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in
+ * ACT2FN. The gradient Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π), is written out: the taped ops would
+ * keep four [.., I] intermediates and run about ten ops backwards, this keeps x and Φ(x) and runs seven.
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const cdf = tf.mul(tf.add(tf.erf(tf.mul(input, Math.SQRT1_2)), 1), 0.5);
+    save([input, cdf]);
+    return {
+      value: tf.mul(input, cdf),
+      gradFunc: (dy: tf.Tensor, [xs, phi]: tf.Tensor[]) => {
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [tf.mul(dy, tf.add(phi, tf.mul(xs, pdf)))];
+      },
+    };
+  });
+  return op(x);
 }
 
 /** The tanh approximation ("gelu_new", "gelu_pytorch_tanh"); never used by the LUKE checkpoints. */
