@@ -95,25 +95,9 @@ export function embed(p: Embedding, ids: tf.Tensor): tf.Tensor {
   return gatherRows(p.weight, ids);
 }
 
-/**
- * Exact GELU, x·Φ(x) with Φ(x) = 0.5·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in
- * ACT2FN. The gradient Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π), is written out: the taped ops would
- * keep four [.., I] intermediates and run about ten ops backwards, this keeps x and Φ(x) and runs seven.
- */
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in ACT2FN. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const cdf = tf.mul(tf.add(tf.erf(tf.mul(input, Math.SQRT1_2)), 1), 0.5);
-    save([input, cdf]);
-    return {
-      value: tf.mul(input, cdf),
-      gradFunc: (dy: tf.Tensor, [xs, phi]: tf.Tensor[]) => {
-        const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-        return [tf.mul(dy, tf.add(phi, tf.mul(xs, pdf)))];
-      },
-    };
-  });
-  return op(x);
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
 /** The tanh approximation ("gelu_new", "gelu_pytorch_tanh"); never used by the LUKE checkpoints. */
