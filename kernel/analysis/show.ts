@@ -3,6 +3,7 @@
  * extension or any Plotly-aware front end), a static SVG of it (for front ends without either) and a
  * line of text.
  */
+import { sendBundle } from "../display/attention";
 import { PLOTLY_MIME, checkPlotlyPayload, type PlotlyPayload } from "./plotly-payload";
 import { figureSvg, type SvgOptions } from "./static-svg";
 
@@ -26,29 +27,13 @@ export function figureBundle(figure: PlotlyPayload, options: SvgOptions & { svg?
 }
 
 /**
- * Displays a figure in the running tslab kernel. tslab's public `display.raw` sends one MIME key per
- * output, so, as the attention view does (display/attention.ts), the bundle goes through the function
- * tslab keeps for the executing cell (`tslab/dist/jupyter`'s `lastWriteDisplayData`); without it the
- * Plotly JSON alone is sent through the public API.
+ * Displays a figure in the running tslab kernel: the whole bundle in one output (display/attention.ts
+ * sendBundle), or the Plotly JSON alone where tslab's internal is missing.
  */
 export function showFigure(figure: PlotlyPayload, options: SvgOptions = {}): void {
-  const bundle = figureBundle(figure, options);
-  let jupyter: { lastWriteDisplayData?: ((data: unknown, update: boolean) => void) | null } | undefined;
-  try {
-    jupyter = require("tslab/dist/jupyter");
-  } catch {
-    jupyter = undefined;
-  }
-  if (jupyter && typeof jupyter.lastWriteDisplayData === "function") {
-    jupyter.lastWriteDisplayData({ data: bundle.data, metadata: bundle.metadata, transient: {} }, false);
-    return;
-  }
-  let tslab: { display: { raw(mime: string, data: unknown): void } } | undefined;
-  try {
-    tslab = require("tslab");
-  } catch {
-    tslab = undefined;
-  }
-  if (!tslab) throw new Error("showFigure needs the tslab kernel; use figureBundle() to get the MIME bundle, or writeFigureHtml() for a file");
-  tslab.display.raw(PLOTLY_MIME, figure);
+  sendBundle(
+    figureBundle(figure, options),
+    PLOTLY_MIME,
+    "showFigure needs the tslab kernel; use figureBundle() to get the MIME bundle, or writeFigureHtml() for a file",
+  );
 }

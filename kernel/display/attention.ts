@@ -366,9 +366,14 @@ export async function showLukeAttention(
  * Sends a multi-MIME bundle through the running tslab kernel. tslab's public `display.raw` sends one
  * MIME key per output, so this uses the function it keeps for the cell being executed
  * (`tslab/dist/jupyter`'s `lastWriteDisplayData`, the one `display.raw` itself calls). Falls back to
- * the public API (payload only) if that internal is ever missing.
+ * the public API with the bundle's `primary` MIME key alone if that internal is ever missing.
+ * Outside a tslab kernel it throws `noKernel`.
  */
-export function sendBundle(bundle: DisplayBundle): void {
+export function sendBundle(
+  bundle: DisplayBundle,
+  primary = ATTENTION_MIME,
+  noKernel = "showAttention needs the tslab kernel (or pass { display }); use attentionBundle() to get the MIME bundle yourself",
+): void {
   let jupyter: { lastWriteDisplayData?: ((data: unknown, update: boolean) => void) | null } | undefined;
   try {
     jupyter = require("tslab/dist/jupyter");
@@ -385,6 +390,6 @@ export function sendBundle(bundle: DisplayBundle): void {
   } catch {
     tslab = undefined;
   }
-  if (!tslab) throw new Error("showAttention needs the tslab kernel (or pass { display }); use attentionBundle() to get the MIME bundle yourself");
-  tslab.display.raw(ATTENTION_MIME, bundle.data[ATTENTION_MIME]);
+  if (!tslab) throw new Error(noKernel);
+  tslab.display.raw(primary, bundle.data[primary]);
 }

@@ -11,18 +11,11 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { ROOT } from "../../helpers";
 
-export const CHROMIUM = process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium";
-export const ARTIFACTS = join(ROOT, "test", ".work", "artifacts");
+import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from "../../../kernel/analysis/png";
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+// The same Chromium, with the same flags, as `lukelab analyze` uses for its PNGs.
+export { CHROMIUM, CHROMIUM_ARGS };
+export const ARTIFACTS = join(ROOT, "test", ".work", "artifacts");
 
 export function requireBrowserSetup(): void {
   const jupyter = join(ROOT, ".venv", "bin", "jupyter");
