@@ -34,11 +34,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.lukelab-stamp 2>/dev/null)" != "
 fi
 
 # --- 3. tslab kernel spec inside the venv ---------------------------------------------------
+# The kernel runs bin/tslab-kernel.js: tslab with lukelab's fix for its "Unexpected pending
+# rebuildTimer" crash when files change while a kernel runs (kernel/notebook/tslab-timers.ts).
 spec=.venv/share/jupyter/kernels/tslab/kernel.json
-if [ ! -f "$spec" ] || ! grep -q "$ROOT/node_modules/.bin/tslab" "$spec"; then
+if [ ! -f "$spec" ] || ! grep -q "$ROOT/bin/tslab-kernel.js" "$spec"; then
   log "registering the tslab kernel spec in .venv"
   node_modules/.bin/tslab install --python .venv/bin/python --prefix .venv \
-    --binary "$ROOT/node_modules/.bin/tslab" >/dev/null
+    --binary "$ROOT/bin/tslab-kernel.js" >/dev/null
 fi
 # --- 4. native TensorFlow for TF.js, built against the library in the PyPI wheel ----------
 # (WebAssembly stays the fallback when this cannot be done; the script says why in one line.)
