@@ -164,8 +164,8 @@ export class ZipReader {
     if (data.length !== entry.size) {
       throw new Error(`${where}: corrupt zip: entry ${name} holds ${data.length} bytes, its directory record says ${entry.size}`);
     }
-    const crc = crc32(data);
-    if (crc !== null && crc !== entry.crc32) {
+    const crc = zlib.crc32(data) >>> 0;
+    if (crc !== entry.crc32) {
       throw new Error(
         `${where}: corrupt zip: entry ${name} has CRC-32 ${hex(crc)}, its directory record says ${hex(entry.crc32)}`,
       );
@@ -176,10 +176,4 @@ export class ZipReader {
 
 function hex(n: number): string {
   return "0x" + n.toString(16).padStart(8, "0");
-}
-
-/** zlib.crc32 exists from Node 20.15 / 22.2; older runtimes skip the check rather than fail. */
-function crc32(data: Uint8Array): number | null {
-  const f = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
-  return f ? f(data) >>> 0 : null;
 }

@@ -3,22 +3,13 @@
  * in the kernel), so the module itself stays free of Node. Written out because the few hundred bytes of
  * format do not warrant a dependency.
  */
+import { crc, crcTable } from "../io/crc";
 import type { Pixels } from "./raster";
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+const CRC32 = crcTable(0xedb88320);
 
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc(CRC32, bytes, start, end);
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
