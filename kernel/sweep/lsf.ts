@@ -9,22 +9,15 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import type { PlannedRun, SweepPlan } from "./plan";
 import { DEFAULT_MEM_PER_RUN_MB, LUKELAB_BIN, checkWalltime, walltimeToLsf } from "./resources";
-import { arraySpec } from "./slurm";
+import { arraySpec, type SlurmOptions } from "./slurm";
 import { LOG_DIR } from "./state";
 
 export const LSF_DIR = "lsf";
 
-export interface LsfOptions {
+/** The Slurm runner's resources, and LSF's queue in place of the partition. */
+export interface LsfOptions extends Pick<SlurmOptions, "cpusPerRun" | "memPerRunMb" | "time" | "gpus" | "maxParallel" | "jobName"> {
   /** Queue (-q), e.g. gpuv100 as the original. */
   queue?: string;
-  cpusPerRun?: number;
-  memPerRunMb?: number;
-  /** Walltime as Slurm writes it (converted to -W HH:MM); default 24:00:00. */
-  time?: string;
-  /** GPUs per run, in exclusive mode as the original asked. */
-  gpus?: number;
-  maxParallel?: number;
-  jobName?: string;
 }
 
 const word = (w: string) => (/^[A-Za-z0-9_./=:,+@%-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

@@ -193,20 +193,11 @@ export function localProcessAlive(pid: number): boolean {
  */
 export type QueueView = Map<string, string> | undefined;
 
-/** A run as the status command shows it. */
-export interface RunView {
-  index: number;
+/** A run as the status command shows it: its state now, where it lives, and its F1 when done. */
+export interface RunView
+  extends Pick<RunState, "index" | "status" | "attempts" | "exitCode" | "signal" | "started" | "ended" | "log" | "owner" | "message"> {
   name: string;
-  status: RunStatus;
-  attempts: number;
-  exitCode: number | null;
-  signal: string | null;
-  started: string | null;
-  ended: string | null;
-  log: string;
   outputDir: string;
-  owner: RunOwner | null;
-  message?: string;
   /** The scheduler's word for a Slurm task (PENDING, RUNNING, …), when asked. */
   scheduler?: string;
   devF1?: number;
