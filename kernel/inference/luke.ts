@@ -89,19 +89,12 @@ export class Luke {
 
   /** Label names in id order (from config.json id2label). */
   get labels(): string[] {
-    const id2label = this.config.id2label ?? {};
-    const n = Object.keys(id2label).length;
-    return Array.from({ length: n }, (_, i) => id2label[i] ?? `LABEL_${i}`);
+    return labelNames(this.config);
   }
 
   /** Tokenises a batch with padding to the longest row. Spans are in code points. */
   encode(inputs: EncodeInput[], options: RunOptions = {}): BatchEncoding {
-    return this.tokenizer.encodeBatch(inputs, {
-      task: options.task === undefined ? this.tokenizer.task : options.task,
-      padding: true,
-      maxLength: options.maxLength,
-      truncation: options.maxLength !== undefined,
-    });
+    return encodeInputs(this.tokenizer, inputs, options);
   }
 
   /** The batch as int32 tensors; the caller owns them (see `disposeInputs`). */
@@ -179,6 +172,22 @@ export interface RawOutputs {
 
 async function flat(t: tf.Tensor): Promise<FlatTensor> {
   return { data: (await t.data()) as Float32Array, shape: t.shape };
+}
+
+/** Label names in id order (config.json id2label; LABEL_i where one is missing). */
+export function labelNames(config: LukeConfig): string[] {
+  const id2label = config.id2label ?? {};
+  return Array.from({ length: Object.keys(id2label).length }, (_, i) => id2label[i] ?? `LABEL_${i}`);
+}
+
+/** A batch padded to its longest row, with the tokenizer's task unless the options name one. */
+export function encodeInputs(tokenizer: LukeTokenizer, inputs: EncodeInput[], options: RunOptions = {}): BatchEncoding {
+  return tokenizer.encodeBatch(inputs, {
+    task: options.task === undefined ? tokenizer.task : options.task,
+    padding: true,
+    maxLength: options.maxLength,
+    truncation: options.maxLength !== undefined,
+  });
 }
 
 /** The model over one encoded batch; tensors made here are disposed here. */
@@ -289,8 +298,7 @@ export function labelledPredictions(
   head: LukeHead,
   options: PredictOptions = {},
 ): Prediction[] {
-  const id2label = config.id2label ?? {};
-  const labels = Array.from({ length: Object.keys(id2label).length }, (_, i) => id2label[i] ?? `LABEL_${i}`);
+  const labels = labelNames(config);
   const problem = config.extra?.problem_type;
   const multiLabel =
     options.multiLabel ??

@@ -31,6 +31,7 @@ import { LukeTokenizer } from "../tokenizer";
 import {
   batchResults,
   checkPredictHead,
+  encodeInputs,
   labelledPredictions,
   loadLuke,
   type ForwardResult,
@@ -269,12 +270,7 @@ export class LukePool {
     const size = options.batchSize ?? 16 * this.workers.length;
     const results: ForwardResult[] = [];
     for (let at = 0; at < inputs.length; at += size) {
-      const batch = tokenizer.encodeBatch(inputs.slice(at, at + size), {
-        task: options.task === undefined ? tokenizer.task : options.task,
-        padding: true,
-        maxLength: options.maxLength,
-        truncation: options.maxLength !== undefined,
-      });
+      const batch = encodeInputs(tokenizer, inputs.slice(at, at + size), options);
       results.push(...(await this.forwardBatch(batch, options)));
     }
     return results;
