@@ -7,8 +7,6 @@ import { parseArgs } from "node:util";
 import { initBackend } from "./backend";
 import { convertOriginalArchive, doctorReport, runForward, runPredict } from "./commands";
 import { entityTypingCommand } from "./tasks/entity-typing/cli-command";
-import { sweepCommand } from "./sweep/cli-command";
-import { analyzeCommand } from "./analysis/cli-command";
 
 const USAGE = `lukelab — LUKE, the entity-aware transformer, on TensorFlow.js
 
@@ -112,10 +110,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case "entity-typing":
       return entityTypingCommand(rest);
+    // Loaded when asked for: arquero and yaml would add ~140 ms to the start of every other command.
     case "sweep":
-      return sweepCommand(rest);
+      return (await import("./sweep/cli-command")).sweepCommand(rest);
     case "analyze":
-      return analyzeCommand(rest);
+      return (await import("./analysis/cli-command")).analyzeCommand(rest);
     case "doctor": {
       await initBackend();
       process.stdout.write(await doctorReport());
