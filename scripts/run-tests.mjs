@@ -17,6 +17,8 @@
 //   analysis   tables, statistics and figures over results.json files: plain numbers, no TF.js.
 //   sweep      plans, state files, runners and the Slurm cluster test; the runs it starts are
 //              `lukelab entity-typing run` processes, whose maths tasks/ and train/ cover per backend.
+//   open-entity  one real training run on ../shared/data/open-entity (minutes); its maths is covered
+//              per backend by tasks/ and train/.
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -26,7 +28,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep"];
+const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity"];
 
 function find(dir) {
   const out = [];

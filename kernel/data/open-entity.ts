@@ -239,6 +239,36 @@ export function readOpenEntityFile(file: string, options: ReadOptions = {}): Typ
   return out;
 }
 
+/**
+ * The mention with at most `words` whitespace-separated words of context on each side: the sentence
+ * is cut to the substring from the start of the `words`-th word before the mention to the end of the
+ * `words`-th word after it (spacing inside kept as it is), offsets moved to match. A word the mention
+ * touches without a space (the "(" of "(Obama") counts as one of them. `words` = 0 keeps the mention alone.
+ * Offsets are code points, as everywhere in this file.
+ */
+export function withContextWindow<T extends { text: string; start: number; end: number }>(example: T, words: number): T {
+  if (!Number.isInteger(words) || words < 0) throw new Error(`the context window must be a non-negative number of words, got ${words}`);
+  const cps = Array.from(example.text);
+  const space = (i: number) => /\s/u.test(cps[i]);
+  let from = example.start;
+  for (let k = 0; k < words; k++) {
+    let i = from;
+    while (i > 0 && space(i - 1)) i--;
+    if (i === 0) break;
+    while (i > 0 && !space(i - 1)) i--;
+    from = i;
+  }
+  let to = example.end;
+  for (let k = 0; k < words; k++) {
+    let i = to;
+    while (i < cps.length && space(i)) i++;
+    if (i === cps.length) break;
+    while (i < cps.length && !space(i)) i++;
+    to = i;
+  }
+  return { ...example, text: cps.slice(from, to).join(""), start: example.start - from, end: example.end - from };
+}
+
 export const SPLITS = ["train", "dev", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 

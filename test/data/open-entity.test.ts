@@ -13,8 +13,9 @@ import {
   elementIndexAt,
   readOpenEntityDir,
   readOpenEntityFile,
+  withContextWindow,
 } from "../../kernel/data/open-entity";
-import { ROOT, SHARED, tmpDir } from "../helpers";
+import { ROOT, SHARED, runPython, tmpDir } from "../helpers";
 
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
 const OPEN_ENTITY = join(SHARED, "data", "open-entity");
@@ -135,4 +136,44 @@ test("elementIndexAt finds the array element around an offset", () => {
   assert.equal(elementIndexAt(text, text.indexOf('"b"')), 1);
   assert.equal(elementIndexAt(text, text.indexOf('"c"')), 2);
   assert.equal(elementIndexAt(text, 0), undefined);
+});
+
+test("a context window keeps the mention and k words on each side, offsets in code points", () => {
+  const ex = (text: string, mention: string) => {
+    const cps = Array.from(text), m = Array.from(mention);
+    const start = cps.findIndex((_, i) => cps.slice(i, i + m.length).join("") === mention);
+    return { index: 0, text, start, end: start + m.length, labels: [] as string[] };
+  };
+  const cut = (e: ReturnType<typeof ex>, k: number) => {
+    const w = withContextWindow(e, k);
+    return [w.text, Array.from(w.text).slice(w.start, w.end).join("")];
+  };
+  const s = ex("🌍 One  two three the agency said on Monday .", "the agency");
+  assert.deepEqual(cut(s, 0), ["the agency", "the agency"]);
+  assert.deepEqual(cut(s, 1), ["three the agency said", "the agency"]);
+  assert.deepEqual(cut(s, 3), ["One  two three the agency said on Monday", "the agency"], "inner spacing kept");
+  assert.deepEqual(cut(s, 50), [s.text, "the agency"], "more words than there are: the whole sentence");
+  // A word the mention touches without a space is one of the k words.
+  assert.deepEqual(cut(ex("He met (Obama) in Paris", "Obama"), 1), ["(Obama)", "Obama"]);
+  assert.deepEqual(cut(ex("He met (Obama) in Paris", "Obama"), 2), ["met (Obama) in", "Obama"]);
+  assert.deepEqual(cut(ex("Obama", "Obama"), 2), ["Obama", "Obama"]);
+  assert.throws(() => withContextWindow(s, -1), /non-negative number of words, got -1/);
+  assert.throws(() => withContextWindow(s, 1.5), /got 1.5/);
+});
+
+test("the context window cuts every Open Entity example as the PyTorch side of the comparison does", { timeout: 120_000 }, () => {
+  const words = [0, 1, 4];
+  const splits = ["train", "dev"] as const;
+  const expected = runPython<Record<string, Record<string, [string, number, number][]>>>(join(ROOT, "test", "data", "context_window.py"), [], { words, splits });
+  const data = readOpenEntityDir(OPEN_ENTITY);
+  for (const k of words) {
+    for (const split of splits) {
+      const got = data[split].map((e) => withContextWindow(e, k)).map((e) => [e.text, e.start, e.end]);
+      assert.equal(got.length, 1998);
+      assert.deepEqual(got, expected[k][split], `k = ${k}, ${split}`);
+    }
+  }
+  // Four words of context shorten the sentences about threefold.
+  const chars = (k?: number) => data.dev.reduce((n, e) => n + Array.from(k === undefined ? e.text : withContextWindow(e, k).text).length, 0);
+  assert.ok(chars(4) < chars() / 2, `dev: ${chars(4)} characters with a window of 4, ${chars()} without`);
 });

@@ -14,7 +14,7 @@
  * The view is plain HTML with an inline SVG chart (line-chart.ts), so it renders in any Jupyter
  * front end without the lukelab extension.
  */
-import { readOpenEntityDir, type TypingExample } from "../../data/open-entity";
+import { readOpenEntityDir, withContextWindow, type TypingExample } from "../../data/open-entity";
 import type { Luke } from "../../inference/luke";
 import { formatProgress, type ProgressSnapshot } from "../../train/progress";
 import { downsample, lineChartSvg } from "../../train/line-chart";
@@ -131,9 +131,15 @@ export class EntityTypingRun {
     return this.luke.labels;
   }
 
+  /** Inputs as the run trained on them: cut to its --context-window, if it had one. */
+  private windowed<T extends TypingInput>(inputs: T[]): T[] {
+    const words = this.options.contextWindow;
+    return words === undefined ? inputs : inputs.map((x) => withContextWindow(x, words));
+  }
+
   /** Metrics of the kept weights on a split of the run's data folder, or on given examples. */
   async evaluate(split: "dev" | "test" | TypingExample[], batchSize = 32): Promise<SplitEvaluation> {
-    const examples = Array.isArray(split) ? split : readOpenEntityDir(this.options.dataDir ?? "data/open_entity")[split];
+    const examples = this.windowed(Array.isArray(split) ? split : readOpenEntityDir(this.options.dataDir ?? "data/open_entity")[split]);
     const maxWords = this.luke.config.maxPositionEmbeddings - this.luke.config.padTokenId - 1;
     const encoded = encodeExamples(this.luke.tokenizer, examples, this.labels, Array.isArray(split) ? "examples" : split, maxWords);
     return evaluateSplit(this.luke.model, encoded, { batchSize, labels: this.labels });
@@ -145,7 +151,7 @@ export class EntityTypingRun {
     const labels = this.labels;
     for (let at = 0; at < inputs.length; at += batchSize) {
       const group = inputs.slice(at, at + batchSize);
-      const encodings = group.map((x) => this.luke.tokenizer.encode(toEncodeInput(x), { task: "entity_classification" }));
+      const encodings = this.windowed(group).map((x) => this.luke.tokenizer.encode(toEncodeInput(x), { task: "entity_classification" }));
       const tensors = collate(encodings, this.luke.config.padTokenId);
       try {
         const logits = tf.tidy(() => this.luke.model.forward(tensors, { training: false }).logits!);

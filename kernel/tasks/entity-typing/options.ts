@@ -63,6 +63,8 @@ export interface EntityTypingOptions {
   restart: boolean;
   /** Quiet: no progress bars. */
   quiet: boolean;
+  /** Words of context kept on each side of the mention (data/open-entity.ts withContextWindow); absent: the whole sentence, as the original. */
+  contextWindow?: number;
 }
 
 export type OptionKind = "string" | "int" | "number" | "flag" | "switch" | "choice";
@@ -122,6 +124,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "resumeSteps", flags: ["--resume-steps"], kind: "int", log: "resume_steps", group: "lukelab", help: "write a resume checkpoint every N optimiser steps and at every epoch end (0 = epoch ends only)" },
   { key: "restart", flags: ["--restart"], kind: "flag", group: "lukelab", help: "start over, deleting a resumable checkpoint of this output folder" },
   { key: "quiet", flags: ["--quiet"], kind: "flag", group: "lukelab", help: "no progress bars" },
+  { key: "contextWindow", flags: ["--context-window"], kind: "int", log: "context_window", group: "lukelab", help: "keep N whitespace-separated words on each side of the mention (default: the whole sentence, as the original)" },
 ];
 
 /** The original's defaults, and lukelab's for its own options. */
@@ -170,6 +173,8 @@ export function runFingerprint(options: Omit<EntityTypingOptions, "outputDir"> &
   const out: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
     if (NOT_FINGERPRINTED.has(spec.key)) continue;
+    // Unset, --context-window leaves the fingerprint (and the default folder) of runs from before it existed as they were.
+    if (spec.key === "contextWindow" && options.contextWindow === undefined) continue;
     out[spec.log ?? spec.key] = options[spec.key] ?? null;
   }
   return out;
@@ -195,6 +200,9 @@ export function resolveOptions(partial: Partial<EntityTypingOptions>): EntityTyp
   positiveInt("gradientAccumulationSteps");
   for (const key of ["saveSteps", "resumeSteps"] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new Error(`${flag(key)} must be a non-negative integer, got ${merged[key]}`);
+  }
+  if (merged.contextWindow !== undefined && (!Number.isInteger(merged.contextWindow) || merged.contextWindow < 0)) {
+    throw new Error(`--context-window must be a non-negative integer, got ${merged.contextWindow}`);
   }
   if (!Number.isInteger(merged.seed)) throw new Error(`--seed must be an integer, got ${merged.seed}`);
   const inRange = (key: keyof EntityTypingOptions, lo: number, hi: number, loOpen = false, hiOpen = false) => {

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend, tf } from "../../backend";
 import type { StateDict } from "../../checkpoint/tensor-data";
-import { OPEN_ENTITY_LABELS, readOpenEntityDir, type TypingExample } from "../../data/open-entity";
+import { OPEN_ENTITY_LABELS, readOpenEntityDir, SPLITS, withContextWindow, type TypingExample } from "../../data/open-entity";
 import { Luke } from "../../inference/luke";
 import { AtomicFileWriter, writeFileAtomic } from "../../io/atomic";
 import { LukeModel, lukeConfigToJson } from "../../model";
@@ -102,6 +102,10 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
 
   // 1. Data first: a bad file stops the run before anything is written.
   const data = readOpenEntityDir(options.dataDir);
+  if (options.contextWindow !== undefined) {
+    const words = options.contextWindow;
+    for (const split of SPLITS) data[split] = data[split].map((ex) => withContextWindow(ex, words));
+  }
   const { indices: trainIndices, withReplacement } = subsample(data.train.length, options.trainFracSize, options.seed);
   const trainExamples: TypingExample[] = trainIndices.map((i) => data.train[i]);
 
