@@ -101,6 +101,12 @@ function smoothLine(px: Pixels, ax: number, ay: number, bx: number, by: number, 
   }
 }
 
+/** The segment xy[i..i+3] at scale k, `width` wide: parallel anti-aliased passes one pixel apart. */
+function wideLine(px: Pixels, xy: ArrayLike<number>, i: number, width: number, k: number, colour: Rgb, alpha = 1): void {
+  const passes = Math.max(1, Math.round(width * k * 0.75));
+  for (let p = 0; p < passes; p++) smoothLine(px, xy[i] * k, xy[i + 1] * k + p, xy[i + 2] * k, xy[i + 3] * k + p, colour, alpha);
+}
+
 function paint(px: Pixels, s: Shape, k: number): void {
   switch (s.kind) {
     case "rect": {
@@ -117,28 +123,15 @@ function paint(px: Pixels, s: Shape, k: number): void {
       }
       return;
     }
-    case "lines": {
-      // Wider strokes: parallel passes one pixel apart.
-      const passes = Math.max(1, Math.round(s.width * k * 0.75));
-      for (let i = 0; i + 3 < s.xy.length; i += 4)
-        for (let p = 0; p < passes; p++) smoothLine(px, s.xy[i] * k, s.xy[i + 1] * k + p, s.xy[i + 2] * k, s.xy[i + 3] * k + p, s.colour, s.alpha);
+    case "lines":
+      for (let i = 0; i + 3 < s.xy.length; i += 4) wideLine(px, s.xy, i, s.width, k, s.colour, s.alpha);
       return;
-    }
-    case "segments": {
-      const passes = Math.max(1, Math.round(s.width * k * 0.75));
-      for (let i = 0, j = 0; i + 3 < s.xy.length; i += 4, j += 4) {
-        const c: Rgb = [s.rgba[j], s.rgba[j + 1], s.rgba[j + 2]];
-        const a = s.rgba[j + 3] / 255;
-        for (let p = 0; p < passes; p++) smoothLine(px, s.xy[i] * k, s.xy[i + 1] * k + p, s.xy[i + 2] * k, s.xy[i + 3] * k + p, c, a);
-      }
+    case "segments":
+      for (let i = 0; i + 3 < s.xy.length; i += 4) wideLine(px, s.xy, i, s.width, k, [s.rgba[i], s.rgba[i + 1], s.rgba[i + 2]], s.rgba[i + 3] / 255);
       return;
-    }
-    case "polyline": {
-      const passes = Math.max(1, Math.round(s.width * k * 0.75));
-      for (let i = 0; i + 3 < s.xy.length; i += 2)
-        for (let p = 0; p < passes; p++) smoothLine(px, s.xy[i] * k, s.xy[i + 1] * k + p, s.xy[i + 2] * k, s.xy[i + 3] * k + p, s.colour, s.alpha);
+    case "polyline":
+      for (let i = 0; i + 3 < s.xy.length; i += 2) wideLine(px, s.xy, i, s.width, k, s.colour, s.alpha);
       return;
-    }
     case "dots":
       for (let i = 0; i + 1 < s.xy.length; i += 2) {
         const cx = s.xy[i] * k, cy = s.xy[i + 1] * k, r = s.r * k;
