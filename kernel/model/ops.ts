@@ -7,6 +7,7 @@
  * everything else is made inside tf.tidy; caller inputs are never disposed.
  */
 import { tf } from "../backend";
+import { nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
 import type { HiddenAct } from "./config";
 
 /**
@@ -138,6 +139,8 @@ export class Dropout {
   apply<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
     const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
+    // Native TensorFlow draws the mask itself (native-ops.ts); elsewhere tfjs-core's dropout.
+    if (nativeOpsActive()) return tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed ?? Math.floor(Math.random() * 2 ** 52))!)) as T;
     return tf.dropout(x, rate, undefined, seed) as T;
   }
 }
