@@ -14,7 +14,8 @@
 #   3. link them into the package's deps/ and build the binding with npm's bundled node-gyp
 #      against the local Node headers (no header download);
 #   4. load the result once in Node, and write lib/napi-v8/lukelab-native.json, which
-#      kernel/backend reads to say where the TensorFlow library came from.
+#      kernel/backend reads to say where the TensorFlow library came from;
+#   5. build lukelab's fused kernels next to the binding (scripts/native-ops.sh).
 #
 # Usage: scripts/native.sh [--gpu] [--force]
 #   --gpu, or LUKELAB_GPU=1: build @tensorflow/tfjs-node-gpu against the `tensorflow` wheel and the
@@ -70,6 +71,7 @@ fail() { printf '[native] cannot build the native TensorFlow backend (%s): %s\n'
 if [ "$FORCE" = 0 ] && [ -f "$PKG_DIR/package.json" ] && [ -f "$BINDING" ] && [ -f "$INFO" ] && grep -qF "\"stamp\": \"$STAMP\"" "$INFO" \
    && [ -e "$PKG_DIR/deps/lib/libtensorflow_cc.so.2" ]; then
   log "native TensorFlow backend ($VARIANT) up to date: $PKG $TFJS_VERSION on $WHEEL $TF_VERSION"
+  bash "$ROOT/scripts/native-ops.sh" "--$VARIANT" || true
   exit 0
 fi
 
@@ -249,3 +251,5 @@ STAMP="$STAMP" CHECK="$check" CACHE="$CACHE" LIBDIR="$LIBDIR" PKG="$PKG" TFJS_VE
   fs.writeFileSync(e.INFO, JSON.stringify(info, null, 2) + "\n");
 '
 log "native TensorFlow backend ($VARIANT) ready in ${secs}s: $PKG $TFJS_VERSION on $WHEEL $TF_VERSION (TF_Version $(node -p "JSON.parse(process.argv[1]).tfVersion" "$check"))"
+# 5. lukelab's fused kernels (GELU, LayerNorm, AdamW) for this binding; without them the backend works, slower.
+bash "$ROOT/scripts/native-ops.sh" "--$VARIANT" || true

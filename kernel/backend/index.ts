@@ -22,6 +22,7 @@ import { findNativeBuild, gpuVisibility, type NativeBuild, type NativeVariant } 
 import { BACKEND_ENV, planBackends, type BackendName, type Candidate } from "./plan";
 import { registerGradients, registerWasmFallbacks } from "./training-support";
 import { gradientReleaseActive, setGradientRelease } from "./gradient-release";
+import { describeFusedOps, loadFusedOps } from "./native-ops";
 
 export { tf };
 export { BACKEND_ENV, KNOWN_BACKENDS, planBackends, parseRequested } from "./plan";
@@ -29,6 +30,7 @@ export type { BackendName, Candidate, Plan, PlanInput } from "./plan";
 export { nativeBuilds, findNativeBuild, gpuVisibility, buildCommand } from "./native";
 export type { NativeBuild, NativeBuildInfo, NativeVariant } from "./native";
 export { setGradientRelease, gradientReleaseActive } from "./gradient-release";
+export { FUSED_OPS_ENV, fusedOpsActive, setFusedOps } from "./native-ops";
 
 /** Set to 0 to keep tfjs-core's own backward pass, which frees nothing until it ends. */
 export const GRADIENT_RELEASE_ENV = "LUKELAB_GRADIENT_RELEASE";
@@ -111,6 +113,7 @@ function loadNative(variant: NativeVariant): NativeBuild {
     if (previous && previous !== "tensorflow" && tf.findBackend(previous)) void tf.setBackend(previous);
   }
   nativeLoaded = { build: found };
+  loadFusedOps(found);
   return found;
 }
 
@@ -210,6 +213,7 @@ function describeBackend(name: string, build: NativeBuild | undefined): Omit<Bac
         source: library.source,
         gpu: library.gpu,
         threads: `${threads.n} intra-op (${threads.how})`,
+        fused: describeFusedOps(),
       },
     };
   }

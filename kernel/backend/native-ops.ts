@@ -1,19 +1,30 @@
 /**
  * TensorFlow ops that tfjs-node has no kernel for, run directly through its backend
  * (`executeSingleOutput(opName, attrs, inputs)` runs any op the loaded TensorFlow library registers).
- * Each function returns null on other backends; callers then take the portable tfjs path.
+ * Callers check `nativeOpsActive()` / `fusedOpsActive()` and otherwise take the portable tfjs path.
  *
- *   - dropoutMask: tfjs-core's dropout draws its uniform numbers in JavaScript (seedrandom, one value
+ *   - dropout mask: tfjs-core's dropout draws its uniform numbers in JavaScript (seedrandom, one value
  *     at a time) and uploads them, then runs four elementwise ops. A training step of luke-base draws
  *     ~40M of them. Here TensorFlow draws them (StatelessRandomUniform: Philox, multi-threaded,
  *     a pure function of shape and seed) and makes the scaled keep mask in two more ops.
+ *   - fused kernels (native/lukelab_ops.cc, built by scripts/native-ops.sh and loaded into the process
+ *     with the binding): GELU and its gradient, LayerNorm and its gradient, the AdamW update, each one
+ *     pass over memory where the elementwise form takes 5 to 20 (on a 2-core CPU these ops are
+ *     memory-bound and were a third of a luke-base training step). LUKELAB_FUSED_OPS=0 turns them off.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
 /** The slice of tfjs-node's backend and binding used here. */
 interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number; TF_INT32: number };
-  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number; TF_INT32: number };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
+}
+
+interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
 }
 
 function nodeBackend(): NodeBackend | null {
@@ -47,4 +58,89 @@ export function nativeDropoutMask(shape: number[], rate: number, seed: number): 
     const keep = be.executeSingleOutput("GreaterEqual", [type("T", TF_FLOAT)], [uniform, tf.scalar(rate)]);
     return be.executeSingleOutput("SelectV2", [type("T", TF_FLOAT)], [keep, tf.scalar(1 / (1 - rate)), tf.scalar(0)]);
   });
+}
+
+/** Set to 0 to run GELU, LayerNorm and AdamW as TensorFlow's elementwise ops even when the fused kernels are built. */
+export const FUSED_OPS_ENV = "LUKELAB_FUSED_OPS";
+
+let fused: { loaded: true; path: string } | { loaded: false; why: string } = { loaded: false, why: "the native backend is not loaded" };
+let fusedEnabled = true;
+
+/** Loads the fused kernels built for a native build (called once, right after its binding loads). */
+export function loadFusedOps(build: { opsLibrary?: string; variant: string }): void {
+  if (process.env[FUSED_OPS_ENV] === "0") {
+    fused = { loaded: false, why: `off (${FUSED_OPS_ENV}=0)` };
+  } else if (!build.opsLibrary) {
+    fused = { loaded: false, why: `not built (run \`bash scripts/native-ops.sh${build.variant === "gpu" ? " --gpu" : ""}\`)` };
+  } else {
+    try {
+      // A Node-API module with no exports; loading it registers the ops with the TensorFlow in this process.
+      process.dlopen({ exports: {} }, build.opsLibrary);
+      fused = { loaded: true, path: build.opsLibrary };
+    } catch (err) {
+      fused = { loaded: false, why: `did not load: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+}
+
+/** Whether GELU, LayerNorm and AdamW run as lukelab's fused kernels now. */
+export function fusedOpsActive(): boolean {
+  return fusedEnabled && fused.loaded && nativeOpsActive();
+}
+
+/** Turns the fused kernels on or off (when loaded); returns the previous setting. For tests and benchmarks. */
+export function setFusedOps(on: boolean): boolean {
+  const previous = fusedEnabled;
+  fusedEnabled = on;
+  return previous;
+}
+
+/** One line for `lukelab doctor`. */
+export function describeFusedOps(): string {
+  if (!fused.loaded) return fused.why;
+  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm and AdamW in one pass each (${fused.path})`;
+}
+
+function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor {
+  return nodeBackend()!.executeSingleOutput(name, attrs, inputs);
+}
+
+function runMany(name: string, inputs: tf.Tensor[], outputs: number, attrs: OpAttr[] = []): tf.Tensor[] {
+  return nodeBackend()!.executeMultipleOutputs(name, attrs, inputs, outputs);
+}
+
+/** Exact GELU x·Φ(x) and its gradient dy·(Φ(x) + x·φ(x)) as two fused kernels; keeps only x for the backward pass. */
+export function fusedGelu(x: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    return { value: run("LukelabGelu", [input]), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => run("LukelabGeluGrad", [dy, saved]) };
+  });
+  return op(x);
+}
+
+/**
+ * LayerNorm over the last axis (biased variance, ε inside the square root, as PyTorch), forward and
+ * backward as fused kernels; keeps x and each row's mean and 1/σ for the backward pass.
+ */
+export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const { TF_ATTR_FLOAT } = nodeBackend()!.binding;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, rstd] = runMany("LukelabLayerNorm", [input, g, b], 3, [{ name: "epsilon", type: TF_ATTR_FLOAT, value: eps }]);
+    save([input, g, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xs, gs, mu, rs]: tf.Tensor[]) => runMany("LukelabLayerNormGrad", [dy, xs, gs, mu, rs], 3),
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+/**
+ * One AdamW update as transformers' AdamW computes it (m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ * p ← p − step·m/(√v + ε); then p ← p − p·decay, decay = lr·weight decay) in one pass: [p', m', v'].
+ */
+export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, step: number, b1: number, b2: number, eps: number, decay: number): tf.Tensor[] {
+  return tf.tidy(() => runMany("LukelabAdamW", [p, g, m, v, tf.tensor1d([step, b1, b2, eps, decay], "float32")], 3));
 }

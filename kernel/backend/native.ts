@@ -2,7 +2,8 @@
  * What native TensorFlow builds exist, without loading any of them.
  *
  * scripts/native.sh builds @tensorflow/tfjs-node (and, when asked, -gpu) against the TensorFlow C
- * library from the PyPI wheel and writes `lib/napi-v8/lukelab-native.json` next to the binding.
+ * library from the PyPI wheel and writes `lib/napi-v8/lukelab-native.json` next to the binding;
+ * scripts/native-ops.sh puts lukelab's fused kernels (`lukelab_ops.node`) beside them.
  * This module only looks at files, so asking "is native available?" costs no TensorFlow start-up.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -40,6 +41,8 @@ export interface NativeBuild {
   binding: string;
   /** What scripts/native.sh recorded; undefined for a binding it did not build (e.g. a prebuilt download). */
   info?: NativeBuildInfo;
+  /** lukelab's fused kernels built for this binding (scripts/native-ops.sh), when they exist. */
+  opsLibrary?: string;
 }
 
 export const NATIVE_PACKAGES: Record<NativeVariant, string> = {
@@ -82,7 +85,8 @@ export function findNativeBuild(variant: NativeVariant): NativeBuild | { missing
     } catch {
       info = undefined;
     }
-    return { variant, package: pkg, packageDir: dir, binding, info };
+    const ops = join(dir, "lib", d, "lukelab_ops.node");
+    return { variant, package: pkg, packageDir: dir, binding, info, ...(existsSync(ops) ? { opsLibrary: ops } : {}) };
   }
   return { missing: `${pkg} is installed but its binding is not built: run \`${buildCommand(variant)}\`` };
 }

@@ -7,7 +7,7 @@
  * everything else is made inside tf.tidy; caller inputs are never disposed.
  */
 import { tf } from "../backend";
-import { nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
+import { fusedGelu, fusedLayerNorm, fusedOpsActive, nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
 import type { HiddenAct } from "./config";
 
 /**
@@ -50,6 +50,7 @@ export function linear(x: tf.Tensor, p: Linear): tf.Tensor {
  *   dx = (1/σ)·(g − mean(g) − x̂·mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy  (sums over every leading axis).
  */
 export function layerNorm(x: tf.Tensor, p: LayerNorm, eps: number): tf.Tensor {
+  if (fusedOpsActive() && x.dtype === "float32") return fusedLayerNorm(x, p.weight, p.bias, eps);
   const norm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const centered = tf.sub(input, tf.mean(input, -1, true));
@@ -98,6 +99,7 @@ export function embed(p: Embedding, ids: tf.Tensor): tf.Tensor {
 
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in ACT2FN. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (fusedOpsActive() && x.dtype === "float32") return fusedGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 

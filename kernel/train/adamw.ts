@@ -20,6 +20,7 @@
  * by dispose(), exported and imported for resuming.
  */
 import { tf } from "../backend";
+import { fusedAdamW, fusedOpsActive } from "../backend/native-ops";
 import type { StateDict } from "../checkpoint/tensor-data";
 
 export interface NamedVariable {
@@ -119,6 +120,15 @@ export class AdamW {
         stepSize = (stepSize * Math.sqrt(bc2)) / bc1;
       }
       const decay = lr * this.decayOf(name);
+      if (fusedOpsActive() && p.dtype === "float32") {
+        tf.tidy(() => {
+          const [updated, m, v] = fusedAdamW(p, g, slot.m, slot.v, stepSize, b1, b2, this.eps, decay);
+          slot.m.assign(m);
+          slot.v.assign(v);
+          p.assign(updated);
+        });
+        continue;
+      }
       tf.tidy(() => {
         const m = tf.add(tf.mul(slot.m, b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(slot.v, b2), tf.mul(tf.mul(g, g), 1 - b2));

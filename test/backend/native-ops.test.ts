@@ -1,15 +1,20 @@
 /**
- * Dropout masks drawn by TensorFlow on the native backend (kernel/backend/native-ops.ts): every value
- * is 0 or 1/(1 − rate), the kept fraction is 1 − rate, a seed gives the same mask and another seed
- * another one, a dropout's gradient is its mask, nothing leaks. On other backends the native path is
- * off and the model's Dropout takes tfjs-core's dropout.
+ * The native backend's own ops (kernel/backend/native-ops.ts):
+ *   - dropout masks drawn by TensorFlow: every value 0 or 1/(1 − rate), the kept fraction 1 − rate, a
+ *     seed gives the same mask and another seed another one, a dropout's gradient is its mask;
+ *   - lukelab's fused kernels (native/lukelab_ops.cc): built and loaded with the native backend; GELU,
+ *     LayerNorm (values and all gradients) and AdamW steps equal the elementwise ops they replace;
+ *     misfitting inputs are errors that name the kernel.
+ * Nothing leaks. On other backends both are off (asserted) and the portable tfjs paths run; the
+ * whole suite's parity tests against PyTorch run through the fused kernels on the native pass.
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { tf } from "../../kernel/backend";
-import { nativeDropoutMask, nativeOpsActive } from "../../kernel/backend/native-ops";
-import { Dropout } from "../../kernel/model/ops";
-import { expectNoLeak, ready } from "../helpers";
+import { findNativeBuild, tf } from "../../kernel/backend";
+import { fusedOpsActive, nativeDropoutMask, nativeOpsActive, setFusedOps } from "../../kernel/backend/native-ops";
+import { Dropout, gelu, layerNorm } from "../../kernel/model/ops";
+import { AdamW } from "../../kernel/train/adamw";
+import { expectNoLeak, maxAbsDiff, ready } from "../helpers";
 
 before(ready);
 
@@ -47,4 +52,93 @@ test("dropout: values 0 or 1/(1 − rate), kept fraction 1 − rate, seeded mask
     }
   });
   x.dispose();
+});
+
+test("the fused kernels are loaded exactly when the backend is native TensorFlow (scripts/native-ops.sh builds them)", () => {
+  const native = tf.getBackend() === "tensorflow";
+  assert.equal(fusedOpsActive(), native, `backend ${tf.getBackend()}, fused kernels ${fusedOpsActive() ? "on" : "off"}`);
+  if (native) {
+    const build = findNativeBuild("cpu");
+    assert.ok(!("missing" in build) && build.opsLibrary, "the native build has lukelab_ops.node");
+  }
+});
+
+/** Runs fn with the fused kernels off, then on; returns both results as flat arrays. */
+function bothWays(fn: () => tf.Tensor[]): [Float32Array[], Float32Array[]] {
+  const run = () => tf.tidy(() => fn()).map((t) => {
+    const v = t.dataSync() as Float32Array;
+    t.dispose();
+    return v;
+  });
+  const previous = setFusedOps(false);
+  try {
+    const plain = run();
+    setFusedOps(true);
+    return [plain, run()];
+  } finally {
+    setFusedOps(previous);
+  }
+}
+
+function assertClose(got: Float32Array[], want: Float32Array[], tol: number, what: string): void {
+  got.forEach((g, k) => {
+    const scale = Math.max(...Array.from(want[k], Math.abs), 1e-30);
+    const err = maxAbsDiff(g, want[k]) / scale;
+    assert.ok(err < tol, `${what}[${k}]: ${err.toExponential(2)} relative to its largest value`);
+  });
+}
+
+test("fused GELU, LayerNorm and AdamW give what the elementwise ops give, forward and backward, without leaks", async () => {
+  if (!fusedOpsActive()) {
+    assert.notEqual(tf.getBackend(), "tensorflow");
+    return;
+  }
+  await expectNoLeak(() => {
+    const x = tf.randomNormal([3, 5, 64], 0, 2, "float32", 1);
+    const dy = tf.randomNormal([3, 5, 64], 0, 1, "float32", 2);
+    const gamma = tf.randomNormal([64], 1, 0.2, "float32", 3);
+    const beta = tf.randomNormal([64], 0, 0.2, "float32", 4);
+    const [plainGelu, fusedGelu] = bothWays(() => {
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => gelu(a))([x], dy);
+      return [value, ...grads];
+    });
+    assertClose(fusedGelu, plainGelu, 1e-6, "GELU value, gradient");
+    const ln = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, { weight: g, bias: b } as never, 1e-5);
+    const [plainLn, fusedLn] = bothWays(() => {
+      const { value, grads } = tf.valueAndGrads(ln)([x, gamma, beta], dy);
+      return [value, ...grads];
+    });
+    assertClose(fusedLn, plainLn, 1e-5, "LayerNorm value, dx, dγ, dβ");
+
+    // Two AdamW steps, with and without decay and bias correction, from the same start.
+    const [plainAdam, fusedAdam] = bothWays(() => {
+      const out: tf.Tensor[] = [];
+      for (const correctBias of [false, true]) {
+        const params = [
+          { name: "w.weight", variable: tf.variable(tf.randomNormal([40, 30], 0, 0.05, "float32", 5)) },
+          { name: "w.bias", variable: tf.variable(tf.randomNormal([30], 0, 0.05, "float32", 6)) },
+        ];
+        const opt = new AdamW(params, { weightDecay: 0.1, correctBias });
+        for (let step = 0; step < 2; step++) {
+          const grads = new Map(params.map((p, i) => [p.name, tf.randomNormal(p.variable.shape, 0, 1, "float32", 10 + step * 2 + i)] as const));
+          opt.step(grads, 1e-3 * (step + 1));
+          tf.dispose([...grads.values()]);
+        }
+        out.push(...params.map((p) => p.variable.clone()));
+        opt.dispose();
+        params.forEach((p) => p.variable.dispose());
+      }
+      return out;
+    });
+    assertClose(fusedAdam, plainAdam, 1e-6, "AdamW weights");
+    tf.dispose([x, dy, gamma, beta]);
+  });
+});
+
+test("a fused kernel given tensors that do not fit says which and why", () => {
+  if (!fusedOpsActive()) return assert.notEqual(tf.getBackend(), "tensorflow");
+  const x = tf.ones([2, 8]);
+  const gamma = tf.ones([5]);
+  assert.throws(() => layerNorm(x, { weight: gamma, bias: gamma } as never, 1e-5), /LukelabLayerNorm: gamma has 5 values, the last axis 8/);
+  tf.dispose([x, gamma]);
 });
