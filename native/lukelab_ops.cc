@@ -12,6 +12,10 @@
 //   LukelabAdamW(p, g, m, v, hyper) -> (p', m', v')          transformers' AdamW, in its order of
 //                                                            operations; hyper = [step size, beta1,
 //                                                            beta2, eps, lr * weight decay]
+//   LukelabDropout(x, seed, rate) -> (y, mask)               inverted dropout: mask = 1/(1 - rate)
+//                                                            where a uniform draw is >= rate, else 0;
+//                                                            y = x * mask. Philox keyed by seed [2],
+//                                                            the same for any thread count.
 //
 // The library is built by scripts/native.sh against the TensorFlow of the tfjs-node binding and
 // loaded into the same process (kernel/backend/native-ops.ts), where its ops run through tfjs-node's
@@ -19,6 +23,7 @@
 #include <math.h>
 
 #include <cmath>
+#include <cstring>
 
 // glibc's vector math library (libmvec) has SIMD versions of erff and expf; declaring them lets the
 // compiler vectorise the GELU loops below (marked `omp simd`) without -ffast-math elsewhere.
@@ -30,6 +35,7 @@ __attribute__((__simd__("notinbranch"))) float expf(float) noexcept;
 
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/lib/random/philox_random.h"
 #include "tensorflow/core/framework/common_shape_fns.h"
 #include "tensorflow/core/util/work_sharder.h"
 
@@ -77,6 +83,13 @@ REGISTER_OP("LukelabAdamW")
     .Output("p_out: float")
     .Output("m_out: float")
     .Output("v_out: float");
+
+REGISTER_OP("LukelabDropout")
+    .Input("x: float")
+    .Input("seed: int32")
+    .Input("rate: float")
+    .Output("y: float")
+    .Output("mask: float");
 
 class GeluOp : public OpKernel {
  public:
@@ -289,11 +302,55 @@ class AdamWOp : public OpKernel {
   }
 };
 
+class DropoutOp : public OpKernel {
+ public:
+  explicit DropoutOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& seed = ctx->input(1);
+    const Tensor& rate_t = ctx->input(2);
+    OP_REQUIRES(ctx, seed.NumElements() == 2, errors::InvalidArgument("LukelabDropout: seed must hold 2 values, found ", seed.NumElements()));
+    OP_REQUIRES(ctx, rate_t.NumElements() == 1, errors::InvalidArgument("LukelabDropout: rate must be a scalar"));
+    const float rate = rate_t.flat<float>()(0);
+    OP_REQUIRES(ctx, rate >= 0.0f && rate < 1.0f, errors::InvalidArgument("LukelabDropout: rate must be in [0, 1), found ", rate));
+    Tensor *y = nullptr, *mask = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, x.shape(), &mask));
+    const auto sd = seed.flat<int32_t>();
+    const random::PhiloxRandom base(static_cast<uint64_t>(static_cast<uint32_t>(sd(0))), static_cast<uint64_t>(static_cast<uint32_t>(sd(1))));
+    const float scale = 1.0f / (1.0f - rate);
+    const float* in = x.flat<float>().data();
+    float* out = y->flat<float>().data();
+    float* mk = mask->flat<float>().data();
+    const int64_t n = x.NumElements();
+    const int64_t groups = (n + 3) / 4;  // one Philox draw gives 4 numbers
+    ParallelRange(ctx, groups, 40, [&](int64_t b, int64_t e) {
+      random::PhiloxRandom gen = base;
+      gen.Skip(b);
+      for (int64_t k = b; k < e; ++k) {
+        const auto draw = gen();
+        for (int l = 0; l < 4; ++l) {
+          const int64_t i = 4 * k + l;
+          if (i >= n) break;
+          // 23 random mantissa bits under exponent 0: a float in [1, 2), minus 1.
+          const uint32_t bits = (127u << 23) | (draw[l] & 0x7fffffu);
+          float u;
+          std::memcpy(&u, &bits, sizeof u);
+          const float keep = (u - 1.0f) >= rate ? scale : 0.0f;
+          mk[i] = keep;
+          out[i] = in[i] * keep;
+        }
+      }
+    });
+  }
+};
+
 REGISTER_KERNEL_BUILDER(Name("LukelabGelu").Device(DEVICE_CPU), GeluOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabGeluGrad").Device(DEVICE_CPU), GeluGradOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabLayerNorm").Device(DEVICE_CPU), LayerNormOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabLayerNormGrad").Device(DEVICE_CPU), LayerNormGradOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabAdamW").Device(DEVICE_CPU), AdamWOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabDropout").Device(DEVICE_CPU), DropoutOp);
 
 // A Node-API module with no exports: process.dlopen() loads the library (registering the ops above
 // with the TensorFlow already in the process) and finds this entry point.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds lukelab's fused TensorFlow kernels (native/lukelab_ops.cc: GELU, LayerNorm and AdamW, each in
+# Builds lukelab's fused TensorFlow kernels (native/lukelab_ops.cc: GELU, LayerNorm, AdamW, dropout, each in
 # one pass) against the TensorFlow library that scripts/native.sh linked into a tfjs-node package, and
 # puts lukelab_ops.node next to its binding, where kernel/backend finds and loads it.
 #
@@ -69,6 +69,6 @@ fi
 mv "$tmp" "$OUT"
 STAMP="$STAMP" INFO="$INFO" node -e '
   const fs = require("fs");
-  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops: ["LukelabGelu", "LukelabGeluGrad", "LukelabLayerNorm", "LukelabLayerNormGrad", "LukelabAdamW"], builtAt: new Date().toISOString() }, null, 2) + "\n");
+  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops: ["LukelabGelu", "LukelabGeluGrad", "LukelabLayerNorm", "LukelabLayerNormGrad", "LukelabAdamW", "LukelabDropout"], builtAt: new Date().toISOString() }, null, 2) + "\n");
 '
 log "fused kernels ($VARIANT) built in $(( $(date +%s) - t0 ))s: ${OUT#$ROOT/}"

@@ -8,8 +8,8 @@
  *     ~40M of them. Here TensorFlow draws them (StatelessRandomUniform: Philox, multi-threaded,
  *     a pure function of shape and seed) and makes the scaled keep mask in two more ops.
  *   - fused kernels (native/lukelab_ops.cc, built by scripts/native-ops.sh and loaded into the process
- *     with the binding): GELU and its gradient, LayerNorm and its gradient, the AdamW update, each one
- *     pass over memory where the elementwise form takes 5 to 20 (on a 2-core CPU these ops are
+ *     with the binding): GELU and its gradient, LayerNorm and its gradient, the AdamW update and
+ *     dropout, each one pass over memory where the elementwise form takes 4 to 20 (on a 2-core CPU these ops are
  *     memory-bound and were a third of a luke-base training step). LUKELAB_FUSED_OPS=0 turns them off.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -38,6 +38,11 @@ export function nativeOpsActive(): boolean {
   return nodeBackend() !== null;
 }
 
+/** A safe integer seed as two int32 words. */
+function seedPair(seed: number): tf.Tensor {
+  return tf.tensor1d([seed % 2 ** 31 | 0, Math.floor(seed / 2 ** 31) | 0], "int32");
+}
+
 /**
  * The scaled keep mask of inverted dropout: 1/(1 − rate) where a uniform draw is ≥ rate, else 0
  * (the same rule as tfjs-core's floor(u + 1 − rate)), from TensorFlow's stateless generator keyed by
@@ -50,17 +55,16 @@ export function nativeDropoutMask(shape: number[], rate: number, seed: number): 
   const { TF_ATTR_TYPE, TF_FLOAT, TF_INT32 } = be.binding;
   const type = (name: string, value: number) => ({ name, type: TF_ATTR_TYPE, value });
   return tf.tidy(() => {
-    const seeds = tf.tensor1d([seed % 2 ** 31 | 0, Math.floor(seed / 2 ** 31) | 0], "int32");
     const uniform = be.executeSingleOutput("StatelessRandomUniform", [type("dtype", TF_FLOAT), type("T", TF_INT32), type("Tseed", TF_INT32)], [
       tf.tensor1d(shape, "int32"),
-      seeds,
+      seedPair(seed),
     ]);
     const keep = be.executeSingleOutput("GreaterEqual", [type("T", TF_FLOAT)], [uniform, tf.scalar(rate)]);
     return be.executeSingleOutput("SelectV2", [type("T", TF_FLOAT)], [keep, tf.scalar(1 / (1 - rate)), tf.scalar(0)]);
   });
 }
 
-/** Set to 0 to run GELU, LayerNorm and AdamW as TensorFlow's elementwise ops even when the fused kernels are built. */
+/** Set to 0 to run GELU, LayerNorm, AdamW and dropout as TensorFlow's elementwise ops even when the fused kernels are built. */
 export const FUSED_OPS_ENV = "LUKELAB_FUSED_OPS";
 
 let fused: { loaded: true; path: string } | { loaded: false; why: string } = { loaded: false, why: "the native backend is not loaded" };
@@ -83,7 +87,7 @@ export function loadFusedOps(build: { opsLibrary?: string; variant: string }): v
   }
 }
 
-/** Whether GELU, LayerNorm and AdamW run as lukelab's fused kernels now. */
+/** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels now. */
 export function fusedOpsActive(): boolean {
   return fusedEnabled && fused.loaded && nativeOpsActive();
 }
@@ -98,7 +102,7 @@ export function setFusedOps(on: boolean): boolean {
 /** One line for `lukelab doctor`. */
 export function describeFusedOps(): string {
   if (!fused.loaded) return fused.why;
-  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm and AdamW in one pass each (${fused.path})`;
+  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each (${fused.path})`;
 }
 
 function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor {
@@ -143,4 +147,18 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
  */
 export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, step: number, b1: number, b2: number, eps: number, decay: number): tf.Tensor[] {
   return tf.tidy(() => runMany("LukelabAdamW", [p, g, m, v, tf.tensor1d([step, b1, b2, eps, decay], "float32")], 3));
+}
+
+/**
+ * Inverted dropout as one fused kernel: the mask (1/(1 − rate) where a Philox uniform draw keyed by
+ * `seed` is ≥ rate, else 0) and x·mask in one pass; the mask is kept for the backward pass (dy·mask).
+ */
+export function fusedDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [y, mask] = tf.tidy(() => runMany("LukelabDropout", [input, seedPair(seed), tf.scalar(rate)], 2));
+    save([mask]);
+    return { value: y, gradFunc: (dy: tf.Tensor, [m]: tf.Tensor[]) => tf.mul(dy, m) };
+  });
+  return op(x);
 }

@@ -7,7 +7,7 @@
  * everything else is made inside tf.tidy; caller inputs are never disposed.
  */
 import { tf } from "../backend";
-import { fusedGelu, fusedLayerNorm, fusedOpsActive, nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
+import { fusedDropout, fusedGelu, fusedLayerNorm, fusedOpsActive, nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
 import type { HiddenAct } from "./config";
 
 /**
@@ -141,7 +141,8 @@ export class Dropout {
   apply<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
     const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
-    // Native TensorFlow draws the mask itself (native-ops.ts); elsewhere tfjs-core's dropout.
+    // Native TensorFlow: lukelab's fused kernel, else a mask TensorFlow draws (native-ops.ts); elsewhere tfjs-core's dropout.
+    if (fusedOpsActive() && x.dtype === "float32") return fusedDropout(x, rate, seed ?? Math.floor(Math.random() * 2 ** 52)) as T;
     if (nativeOpsActive()) return tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed ?? Math.floor(Math.random() * 2 ** 52))!)) as T;
     return tf.dropout(x, rate, undefined, seed) as T;
   }

@@ -27,8 +27,12 @@ test("dropout: values 0 or 1/(1 − rate), kept fraction 1 − rate, seeded mask
   const shape = [64, 32, 48];
   const n = 64 * 32 * 48;
   const x = tf.ones(shape);
+  // On native TensorFlow both paths: the fused kernel, and (fused kernels off) the mask TensorFlow draws.
+  const settings = fusedOpsActive() ? [true, false] : [false];
+  const initial = setFusedOps(true);
   await expectNoLeak(() => {
-    for (const rate of [0.1, 0.3]) {
+    for (const [fusedOn, rate] of settings.flatMap((f) => [0.1, 0.3].map((r) => [f, r] as const))) {
+      setFusedOps(fusedOn);
       const apply = (seed?: number) => tf.tidy(() => new Dropout(true, seed).apply(x, rate).dataSync() as Float32Array);
       const a = apply(7);
       const scale = Math.fround(1 / (1 - rate));
@@ -51,6 +55,7 @@ test("dropout: values 0 or 1/(1 − rate), kept fraction 1 − rate, seeded mask
       tf.dispose([w, grad]);
     }
   });
+  setFusedOps(initial);
   x.dispose();
 });
 
