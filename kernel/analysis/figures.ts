@@ -6,7 +6,7 @@
  * Every figure has a title, axis titles and hover text; the trace types are the ones static-svg.ts
  * draws (scatter with lines, markers and error bars; heatmap with numbers in cells; bar).
  */
-import type * as aq from "arquero";
+import type { ColumnTable } from "./arquero";
 import type { TypingExample } from "../data/open-entity";
 import { devCurve } from "../tasks/entity-typing/results";
 import { binaryCell, confusionMatrices, withReject, type ConfusionMatrices } from "./confusion";
@@ -50,7 +50,7 @@ function valueAxisType(values: readonly unknown[]): "log" | "linear" | "category
  * with ± one sample standard deviation as error bars, one line per metric. `summary` is summariseBy's
  * table for `parameter` and `metrics`.
  */
-export function parameterFigure(summary: aq.ColumnTable, parameter: string, metrics: readonly MetricColumn[] = ["dev_f1", "test_f1"]): PlotlyPayload {
+export function parameterFigure(summary: ColumnTable, parameter: string, metrics: readonly MetricColumn[] = ["dev_f1", "test_f1"]): PlotlyPayload {
   const rows = summary.objects() as Record<string, unknown>[];
   const x = rows.map((r) => r[parameter]);
   const type = valueAxisType(x);
@@ -237,7 +237,7 @@ const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", 
  * Dev against test for every run: F1, precision and recall as three traces, each run with its own
  * marker symbol, and the identity line (points above it did better on test than on dev).
  */
-export function devTestFigure(table: aq.ColumnTable, title = "Dev against test"): PlotlyPayload {
+export function devTestFigure(table: ColumnTable, title = "Dev against test"): PlotlyPayload {
   const rows = table.objects() as Record<string, unknown>[];
   const data: Record<string, unknown>[] = [
     { type: "scatter", mode: "lines", name: "dev = test", x: [0, 1], y: [0, 1], line: { dash: "dash", color: "#888888" }, hoverinfo: "skip" },

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as aq from "arquero";
+import { aq, type ColumnTable } from "./arquero";
 import { writeFileAtomic } from "../io/atomic";
 import { calibrationFromLogits, type CalibrationCurve } from "./calibration";
 import { binaryConfusionRows, confusionMatrices, squareConfusionRows } from "./confusion";
@@ -33,7 +33,7 @@ export interface RunAnalysis {
   /** The run the confusion matrices are drawn for: the best by dev F1. */
   best?: RunRecord;
   /** Name → table ("runs", "best_runs", "summary_<parameter>", "confusion/<run>/<split>_<kind>", "calibration_<split>"). */
-  tables: Record<string, aq.ColumnTable>;
+  tables: Record<string, ColumnTable>;
   /** Name → figure. */
   figures: Record<string, PlotlyPayload>;
   /** What could not be done, and why (e.g. a dataset that was not found). */
@@ -73,7 +73,7 @@ export function splitCalibration(runs: readonly RunRecord[], split: EvalSplit): 
   });
 }
 
-function calibrationTable(entries: ReturnType<typeof splitCalibration>): aq.ColumnTable {
+function calibrationTable(entries: ReturnType<typeof splitCalibration>): ColumnTable {
   const rows: Record<string, unknown>[] = [];
   for (const { run, pooled, perLabel } of entries) {
     for (const [label, curve] of [["all", pooled] as const, ...Object.entries(perLabel)]) {
@@ -93,7 +93,7 @@ function calibrationTable(entries: ReturnType<typeof splitCalibration>): aq.Colu
       });
     }
   }
-  return aq.from(rows);
+  return aq().from(rows);
 }
 
 /** Analyses every run under `dir` (or an already loaded collection). */
@@ -101,7 +101,7 @@ export function analyseRuns(source: string | RunCollection, options: AnalysisOpt
   const collection = typeof source === "string" ? loadRuns(source) : source;
   const { runs, table } = collection;
   const notes: string[] = [];
-  const tables: Record<string, aq.ColumnTable> = { runs: table, best_runs: bestRuns(table, "dev_f1") };
+  const tables: Record<string, ColumnTable> = { runs: table, best_runs: bestRuns(table, "dev_f1") };
   const figures: Record<string, PlotlyPayload> = {};
   if (runs.length === 0) return { collection, tables, figures, notes: ["no runs to analyse"], skipped: collection.skipped };
 
@@ -127,9 +127,9 @@ export function analyseRuns(source: string | RunCollection, options: AnalysisOpt
       if (!predictions) continue;
       const cm = confusionMatrices(predictions.gold, predictions.predicted, predictions.labels);
       const base = `confusion/${runFolderName(run)}/${split}`;
-      tables[`${base}_multi_label_all`] = aq.from(binaryConfusionRows(cm.classes, cm.multiLabelAll));
-      tables[`${base}_single_label_only`] = aq.from(squareConfusionRows(cm.classes, cm.singleLabelOnly));
-      tables[`${base}_multi_label_only`] = aq.from(binaryConfusionRows(cm.classes, cm.multiLabelOnly));
+      tables[`${base}_multi_label_all`] = aq().from(binaryConfusionRows(cm.classes, cm.multiLabelAll));
+      tables[`${base}_single_label_only`] = aq().from(squareConfusionRows(cm.classes, cm.singleLabelOnly));
+      tables[`${base}_multi_label_only`] = aq().from(binaryConfusionRows(cm.classes, cm.multiLabelOnly));
     }
   }
 

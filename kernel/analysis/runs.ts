@@ -9,7 +9,7 @@
  */
 import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import * as aq from "arquero";
+import { aq, type ColumnTable } from "./arquero";
 import { readResults, type EntityTypingResults } from "../tasks/entity-typing/results";
 
 /** The hyperparameters the original's sweeps vary (seed-features §1.2), in its order. */
@@ -51,7 +51,7 @@ export interface RunCollection {
   /** Runs in folder order. */
   runs: RunRecord[];
   /** One row per run: folder, the sweep parameters, metrics, best_epoch, the other parameters. */
-  table: aq.ColumnTable;
+  table: ColumnTable;
   /** Parameter columns in table order (the eight sweep parameters first). */
   parameters: string[];
   skipped: SkippedRun[];
@@ -110,7 +110,7 @@ export function loadRuns(dir: string): RunCollection {
 }
 
 /** The one-row-per-run table of `runs`; a parameter a run lacks is null. */
-export function runTable(runs: readonly RunRecord[]): { table: aq.ColumnTable; parameters: string[] } {
+export function runTable(runs: readonly RunRecord[]): { table: ColumnTable; parameters: string[] } {
   const seen = new Set(runs.flatMap((r) => Object.keys(r.parameters)));
   const sweep = SWEEP_PARAMETERS.filter((p) => seen.has(p));
   const others = [...seen].filter((p) => !(SWEEP_PARAMETERS as readonly string[]).includes(p) && !(METRIC_COLUMNS as readonly string[]).includes(p) && p !== "folder" && p !== "best_epoch").sort();
@@ -121,7 +121,7 @@ export function runTable(runs: readonly RunRecord[]): { table: aq.ColumnTable; p
   for (const m of METRIC_COLUMNS) columns[m] = runs.map((r) => r.results[m] ?? null);
   columns.best_epoch = runs.map((r) => r.results.best_epoch ?? null);
   for (const p of others) columns[p] = parameter(p);
-  return { table: aq.table(columns), parameters };
+  return { table: aq().table(columns), parameters };
 }
 
 /** log_parameters entries that record what happened rather than what was asked for. */
