@@ -6,7 +6,7 @@
  * PyTorch (seed 12 of it). The loss falls, and dev micro-F1 beats always answering "person" (computed
  * here from the dev file), as does test F1; untrained, the model scores below it.
  *
- * One run of about three minutes, in the first test pass only: its maths (AdamW, schedules, BCE,
+ * One run of about a minute and a half, in the first test pass only: its maths (AdamW, schedules, BCE,
  * metrics) is checked on every backend by train/ and tasks/.
  */
 import assert from "node:assert/strict";
