@@ -1,13 +1,15 @@
 // Fused CPU kernels for lukelab's training and inference on native TensorFlow (float32).
 //
 // tfjs-node runs one TensorFlow eager op per tfjs op; on a 2-core CPU the elementwise ops of a LUKE
-// training step are memory-bound, and GELU, LayerNorm and AdamW cost 10-20 passes each over their
-// tensors where one suffices. These ops do each in one pass (two for LayerNorm's backward):
+// training step are memory-bound, and GELU, LayerNorm, AdamW and dropout cost 4-20 passes each over
+// their tensors where one suffices. These ops do each in one pass (two over each row for LayerNorm):
 //
 //   LukelabGelu(x) -> y                         y = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2
 //   LukelabGeluGrad(dy, x) -> dx                dx = dy * (Phi(x) + x * phi(x))
 //   LukelabLayerNorm(x, gamma, beta) -> (y, mean, rstd)      over the last axis, biased variance,
-//                                                            epsilon inside the square root (PyTorch)
+//                                                            epsilon inside the square root, float
+//                                                            sums and PyTorch's algebraic form (its
+//                                                            results to the last bit or two)
 //   LukelabLayerNormGrad(dy, x, gamma, mean, rstd) -> (dx, dgamma, dbeta)
 //   LukelabAdamW(p, g, m, v, hyper) -> (p', m', v')          transformers' AdamW, in its order of
 //                                                            operations; hyper = [step size, beta1,
@@ -17,7 +19,7 @@
 //                                                            y = x * mask. Philox keyed by seed [2],
 //                                                            the same for any thread count.
 //
-// The library is built by scripts/native.sh against the TensorFlow of the tfjs-node binding and
+// The library is built by scripts/native-ops.sh against the TensorFlow of the tfjs-node binding and
 // loaded into the same process (kernel/backend/native-ops.ts), where its ops run through tfjs-node's
 // executeOp like TensorFlow's own. It is also a (trivial) Node-API module, so process.dlopen loads it.
 #include <math.h>

@@ -9,8 +9,10 @@
  *     a pure function of shape and seed) and makes the scaled keep mask in two more ops.
  *   - fused kernels (native/lukelab_ops.cc, built by scripts/native-ops.sh and loaded into the process
  *     with the binding): GELU and its gradient, LayerNorm and its gradient, the AdamW update and
- *     dropout, each one pass over memory where the elementwise form takes 4 to 20 (on a 2-core CPU these ops are
- *     memory-bound and were a third of a luke-base training step). LUKELAB_FUSED_OPS=0 turns them off.
+ *     dropout, each one pass over memory where the elementwise form takes 4 to 20 (on a 2-core CPU
+ *     these ops are memory-bound and were a third of a luke-base training step). When they are
+ *     loaded, dropout takes its fused kernel rather than the mask above. LUKELAB_FUSED_OPS=0 turns
+ *     them off.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
