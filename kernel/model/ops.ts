@@ -142,8 +142,11 @@ export class Dropout {
     if (!this.training || rate === 0) return x;
     const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
     // Native TensorFlow: lukelab's fused kernel, else a mask TensorFlow draws (native-ops.ts); elsewhere tfjs-core's dropout.
-    if (fusedOpsActive() && x.dtype === "float32") return fusedDropout(x, rate, seed ?? Math.floor(Math.random() * 2 ** 52)) as T;
-    if (nativeOpsActive()) return tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed ?? Math.floor(Math.random() * 2 ** 52))!)) as T;
+    if (nativeOpsActive()) {
+      const key = seed ?? Math.floor(Math.random() * 2 ** 52);
+      if (fusedOpsActive() && x.dtype === "float32") return fusedDropout(x, rate, key) as T;
+      return tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, key)!)) as T;
+    }
     return tf.dropout(x, rate, undefined, seed) as T;
   }
 }

@@ -15,6 +15,7 @@ import {
   readOpenEntityFile,
   withContextWindow,
 } from "../../kernel/data/open-entity";
+import { defaultOutputDir, logParameters, resolveOptions, runFingerprint } from "../../kernel/tasks/entity-typing/options";
 import { ROOT, SHARED, runPython, tmpDir } from "../helpers";
 
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
@@ -176,4 +177,16 @@ test("the context window cuts every Open Entity example as the PyTorch side of t
   // Four words of context shorten the sentences about threefold.
   const chars = (k?: number) => data.dev.reduce((n, e) => n + Array.from(k === undefined ? e.text : withContextWindow(e, k).text).length, 0);
   assert.ok(chars(4) < chars() / 2, `dev: ${chars(4)} characters with a window of 4, ${chars()} without`);
+});
+
+test("--context-window: checked, logged, and part of a run's identity only when given", () => {
+  assert.throws(() => resolveOptions({ outputDir: "x", contextWindow: -1 }), /--context-window must be a non-negative integer, got -1/);
+  assert.throws(() => resolveOptions({ outputDir: "x", contextWindow: 2.5 }), /--context-window must be a non-negative integer, got 2.5/);
+  const plain = resolveOptions({ dataDir: "d" });
+  const cut = resolveOptions({ dataDir: "d", contextWindow: 4 });
+  assert.ok(!("context_window" in runFingerprint(plain)), "an unset window leaves older runs' fingerprints as they were");
+  assert.equal(runFingerprint(cut).context_window, 4);
+  assert.notEqual(defaultOutputDir(cut), defaultOutputDir(plain));
+  assert.equal(logParameters(plain).context_window, null);
+  assert.equal(logParameters(cut).context_window, 4);
 });
