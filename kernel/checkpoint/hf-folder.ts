@@ -3,9 +3,10 @@
  * (or their sharded `*.index.json` forms). What saveHfCheckpoint writes, transformers'
  * `from_pretrained` loads, and loadHfCheckpoint reads what transformers saves.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
+import { readJson } from "../io/read";
 import { normaliseLukeKeys } from "./luke-keys";
 import { loadSafetensors, saveSafetensors } from "./safetensors";
 import type { StateDict } from "./tensor-data";
@@ -28,18 +29,7 @@ export interface HfCheckpoint {
 
 /** Reads a JSON object from a file; errors name the file and what was wrong. */
 export function readJsonObject(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: is not valid JSON (${(e as Error).message})`);
-  }
+  const value = readJson(path);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new Error(`${path}: holds JSON ${Array.isArray(value) ? "array" : String(value === null ? "null" : typeof value)}, expected an object`);
   }

@@ -18,10 +18,10 @@
  * Option keys may be spelled as in results.json's log_parameters (learning_rate), as the flag
  * (learning-rate) or in camelCase (learningRate).
  */
-import { readFileSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isScalar } from "yaml";
 import { OPTION_SPECS, resolveOptions, type EntityTypingOptions, type OptionSpec } from "../tasks/entity-typing/options";
+import { readText } from "../io/read";
 import { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS } from "./presets";
 
 export const SWEEP_KINDS = ["grid", "one-at-a-time"] as const;
@@ -266,12 +266,7 @@ export function objectSource(baseDir = process.cwd(), where = "sweep definition"
 
 /** Reads and checks a sweep file: .yaml/.yml as YAML, .json as JSON. */
 export function readSweepFile(path: string): CheckedSweep {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new SweepDefinitionError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const text = readText(path, (message) => new SweepDefinitionError(message));
   const ext = extname(path).toLowerCase();
   if (![".yaml", ".yml", ".json"].includes(ext)) throw new SweepDefinitionError(`${path}: a sweep file is .yaml, .yml or .json`);
   if (ext === ".json") {

@@ -22,7 +22,7 @@
  *
  * Metrics come in complete triples (precision, recall and f1), each in [0, 1].
  */
-import { readFileSync } from "node:fs";
+import { readJson } from "../../io/read";
 import type { LabelFigures } from "./metrics";
 
 export interface PredictionsBlock {
@@ -199,19 +199,7 @@ export function validateResults(value: unknown, where = "results.json"): EntityT
 
 /** Reads and validates a run's results.json. */
 export function readResults(path: string): EntityTypingResults {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: is not valid JSON (${(err as Error).message})`);
-  }
-  return validateResults(value, path);
+  return validateResults(readJson(path), path);
 }
 
 /** The per-epoch dev metrics of a run, in epoch order (the prior evaluation first when present). */
