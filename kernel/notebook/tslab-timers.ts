@@ -97,34 +97,24 @@ export function patchTypeScriptSys(sys: Record<string, unknown>): boolean {
     if (!r) records.set(self, (r = {}));
     return r;
   };
-  Object.defineProperty(sys, "setTimeout", {
-    configurable: true,
-    enumerable: true,
-    get(this: object) {
-      const m = merged(this);
-      if (m) return m.setTimeout;
-      return records.get(this)?.set ?? originalSet;
-    },
-    set(this: object, value: SetTimeout) {
-      const r = record(this);
-      r.set = value;
-      r.merged = undefined;
-    },
-  });
-  Object.defineProperty(sys, "clearTimeout", {
-    configurable: true,
-    enumerable: true,
-    get(this: object) {
-      const m = merged(this);
-      if (m) return m.clearTimeout;
-      return records.get(this)?.clear ?? originalClear;
-    },
-    set(this: object, value: ClearTimeout) {
-      const r = record(this);
-      r.clear = value;
-      r.merged = undefined;
-    },
-  });
+  // setTimeout and clearTimeout: an own assignment is recorded; once an object has both, reads give the merged pair.
+  const accessor = <K extends "set" | "clear">(name: "setTimeout" | "clearTimeout", key: K, original: SysRecord[K]) =>
+    Object.defineProperty(sys, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: object) {
+        const m = merged(this);
+        if (m) return m[name];
+        return records.get(this)?.[key] ?? original;
+      },
+      set(this: object, value: SysRecord[K]) {
+        const r = record(this);
+        r[key] = value;
+        r.merged = undefined;
+      },
+    });
+  accessor("setTimeout", "set", originalSet);
+  accessor("clearTimeout", "clear", originalClear);
   Object.defineProperty(sys, "__lukelabTimers", { value: true });
   return true;
 }
