@@ -6,17 +6,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/display/attention-payload";
-import { ROOT, runPython } from "../helpers";
-
-interface Output {
-  output_type: string;
-  text?: string;
-  data?: Record<string, unknown>;
-  metadata?: Record<string, { width?: number; height?: number }>;
-}
+import { ROOT } from "../helpers";
+import { runNotebook } from "./run-notebook";
 
 test("notebooks/attention.ipynb displays attention bundles with a stored PNG", { timeout: 600_000 }, () => {
-  const run = runPython<{ cells: { source: string; outputs: Output[] }[] }>(join(ROOT, "test", "notebooks", "run_notebook.py"), [join(ROOT, "notebooks", "attention.ipynb")]);
+  const run = runNotebook(join(ROOT, "notebooks", "attention.ipynb"));
   const outputs = run.cells.flatMap((c) => c.outputs);
   assert.ok(!outputs.some((o) => o.output_type === "error"));
   const shown = outputs.filter((o) => o.data?.[ATTENTION_MIME]);

@@ -6,20 +6,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, runPython } from "../helpers";
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string;
-  data?: Record<string, unknown>;
-  transient?: { display_id?: string };
-}
+import { ROOT } from "../helpers";
+import { runNotebook } from "./run-notebook";
 
 test("notebooks/entity-typing.ipynb trains, evaluates and predicts in tslab", { timeout: 600_000 }, () => {
-  const run = runPython<{ cells: { source: string; outputs: Output[] }[] }>(join(ROOT, "test", "notebooks", "run_notebook.py"), [
-    join(ROOT, "notebooks", "entity-typing.ipynb"),
-  ]);
+  const run = runNotebook(join(ROOT, "notebooks", "entity-typing.ipynb"));
   const outputs = run.cells.flatMap((c) => c.outputs);
   const text = outputs.map((o) => o.text ?? "").join("");
   assert.ok(!outputs.some((o) => o.output_type === "error"), `a cell raised an error; printed:\n${text}`);

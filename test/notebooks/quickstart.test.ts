@@ -6,20 +6,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { FIXTURES, ROOT, runPython } from "../helpers";
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string;
-  data?: Record<string, unknown>;
-}
+import { FIXTURES, ROOT } from "../helpers";
+import { runNotebook } from "./run-notebook";
 
 test("notebooks/quickstart.ipynb runs in tslab and matches the reference", { timeout: 600_000 }, () => {
-  const run = runPython<{ cells: { source: string; outputs: Output[] }[] }>(
-    join(ROOT, "test", "notebooks", "run_notebook.py"),
-    [join(ROOT, "notebooks", "quickstart.ipynb")],
-  );
+  const run = runNotebook(join(ROOT, "notebooks", "quickstart.ipynb"));
   const text = run.cells.flatMap((c) => c.outputs).map((o) => o.text ?? "").join("");
   assert.ok(!run.cells.some((c) => c.outputs.some((o) => o.output_type === "error")), "a cell raised an error");
   assert.match(text, /TF\.js backend: (wasm|cpu|tensorflow)/);

@@ -8,7 +8,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { oneSlotForMany, patchTypeScriptSys, type Timers } from "../../kernel/notebook/tslab-timers";
-import { ROOT, runPython, tmpDir } from "../helpers";
+import { ROOT, tmpDir } from "../helpers";
+import { runNotebook } from "./run-notebook";
 
 /** tslab's timer host, as converter.js has it: one slot, fired by tslab, which then empties it. */
 function tslabHost() {
@@ -117,10 +118,7 @@ test("a notebook whose files change while the kernel runs goes on running", { ti
     cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
   };
   writeFileSync(join(dir, "watch.ipynb"), JSON.stringify(notebook));
-  const run = runPython<{ cells: { outputs: { output_type: string; name?: string; text?: string }[] }[] }>(
-    join(ROOT, "test", "notebooks", "run_notebook.py"),
-    [join(dir, "watch.ipynb")],
-  );
+  const run = runNotebook(join(dir, "watch.ipynb"));
   const outputs = run.cells.flatMap((c) => c.outputs);
   const text = outputs.map((o) => o.text ?? "").join("");
   assert.ok(!/pending rebuildTimer|unexpected tiemr/.test(text), `tslab's timer error:\n${text}`);
