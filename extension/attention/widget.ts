@@ -33,18 +33,12 @@ import {
   type Scene,
   type Theme,
 } from "../../kernel/display/attention-scene";
+import { el } from "../dom";
 import { canvasMeasure, imageCanvas, paintScene } from "./canvas";
 import * as S from "./state";
 import { sceneToSvg } from "./svg";
 
 export const CLASS = "lukelab-attention";
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** JupyterLab's theme, read from its CSS variables; falls back to the built-in light or dark theme. */
 export function readTheme(node: HTMLElement): Theme {

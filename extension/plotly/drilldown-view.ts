@@ -6,14 +6,8 @@
  * from the payload reaches the page through textContent.
  */
 import type { FigureDrillDown, FigureExample, PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { el } from "../dom";
 import * as D from "./drilldown";
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 export class DrillDownPanel {
   readonly node = el("div", "lukelab-plotly-drilldown");

@@ -11,6 +11,7 @@
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { PLOTLY_MIME, type PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { el } from "../dom";
 import { clickedCell } from "./drilldown";
 import { DrillDownPanel } from "./drilldown-view";
 import { loadPlotly, type PlotlyApi, type PlotlyDiv } from "./loader";
@@ -22,13 +23,6 @@ export const CLASS = "lukelab-plotly";
 export const DEFAULT_HEIGHT = 420;
 /** Frames to wait for the new theme's CSS after the theme attribute changes. */
 const THEME_FRAMES = 30;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** JupyterLab's theme as the figure draws it, from the CSS variables in effect at `node`. */
 export function readPlotTheme(node: HTMLElement): PlotTheme {
