@@ -115,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./sweep/cli-command")).sweepCommand(rest);
     case "analyze":
       return (await import("./analysis/cli-command")).analyzeCommand(rest);
+    case "markup":
+      return (await import("./markup/cli-command")).markupCommand(rest);
     case "doctor": {
       await initBackend();
       process.stdout.write(await doctorReport());

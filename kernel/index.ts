@@ -43,3 +43,15 @@ export * from "./analysis";
 
 // Sweeps of entity-typing runs: plans, run state, local and Slurm runners.
 export * from "./sweep";
+
+// Models by Hub id (`org/name[@revision]`), in the cache Python's huggingface_hub reads and writes.
+export * from "./hub";
+
+// The original system's analysis tools: marked-up text, attention statistics over a dataset, bias
+// probes, runs embedded by their confusion matrices, error analysis and dataset statistics.
+export * from "./markup";
+export * from "./analysis/attention-stats";
+export * from "./analysis/bias";
+export * from "./analysis/embedding";
+export * from "./analysis/errors";
+export * from "./analysis/dataset-stats";

@@ -21,8 +21,22 @@ export class AnalyzeUsageError extends Error {
   readonly code = "ERR_PARSE_ARGS_ANALYZE";
 }
 
+/**
+ * The analysis subcommands (`lukelab analyze attention …`), each in its own folder and loaded when
+ * asked for; `lukelab analyze` with options and no subcommand is the meta-analysis over runs.
+ */
+export const ANALYZE_SUBCOMMANDS = {
+  attention: () => import("./attention-stats/cli-command"),
+  bias: () => import("./bias/cli-command"),
+  embed: () => import("./embedding/cli-command"),
+  errors: () => import("./errors/cli-command"),
+  dataset: () => import("./dataset-stats/cli-command"),
+} as const;
+
 /** Runs the command; returns the process exit code. */
 export async function analyzeCommand(argv: readonly string[]): Promise<number> {
+  const sub = argv[0] as keyof typeof ANALYZE_SUBCOMMANDS | undefined;
+  if (sub !== undefined && Object.hasOwn(ANALYZE_SUBCOMMANDS, sub)) return (await ANALYZE_SUBCOMMANDS[sub]()).command(argv.slice(1));
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -1,0 +1,2 @@
+/** lukelab analyze attention-stats: its notebook API. */
+export {};

@@ -1,0 +1,2 @@
+/** lukelab analyze bias: its notebook API. */
+export {};

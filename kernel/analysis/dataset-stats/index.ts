@@ -1,0 +1,2 @@
+/** lukelab analyze dataset: its notebook API. */
+export {};

@@ -1,0 +1,2 @@
+/** lukelab analyze embedding: its notebook API. */
+export {};

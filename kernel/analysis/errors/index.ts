@@ -1,0 +1,2 @@
+/** lukelab analyze errors: its notebook API. */
+export {};

@@ -1,0 +1,2 @@
+/** Marked-up text (`<mention|labels>`) to entity-typing examples. */
+export {};
