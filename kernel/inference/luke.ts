@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend, tf } from "../backend";
 import { loadHfCheckpoint, normaliseLukeKeys, saveHfCheckpoint } from "../checkpoint";
+import { resolveModelPath, type HubOptions } from "../hub";
 import { LukeModel, lukeConfigToJson, parseLukeConfig } from "../model";
 import type { LukeConfig, LukeHead, LukeInputs, LukeOutputs } from "../model";
 import { LukeTokenizer } from "../tokenizer";
@@ -14,6 +15,8 @@ import type { BatchEncoding, EncodeInput, LukeTask } from "../tokenizer";
 export interface LoadOptions {
   /** Which head to build; by default read from config.json `architectures` or the weight names. */
   head?: LukeHead;
+  /** For a Hub id: cache, endpoint, token, offline and progress settings (default: the environment's). */
+  hub?: HubOptions;
 }
 
 export interface RunOptions {
@@ -136,9 +139,14 @@ export class Luke {
   }
 }
 
-/** Loads a Hugging Face LUKE folder: config.json, model.safetensors or pytorch_model.bin, tokenizer files. */
-export async function loadLuke(dir: string, options: LoadOptions = {}): Promise<Luke> {
+/**
+ * Loads a Hugging Face LUKE folder (config.json, model.safetensors or pytorch_model.bin, tokenizer
+ * files), or a model on the Hub by id: `org/name` or `org/name@revision`, downloaded into (or found
+ * in) the cache Python's huggingface_hub uses. A folder that exists wins over a Hub id.
+ */
+export async function loadLuke(dirOrId: string, options: LoadOptions = {}): Promise<Luke> {
   await initBackend();
+  const dir = await resolveModelPath(dirOrId, options.hub);
   if (!existsSync(join(dir, "config.json"))) {
     throw new Error(`${dir} is not a LUKE checkpoint folder: config.json is missing`);
   }

@@ -22,6 +22,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { initBackend } from "../backend";
+import type { HubOptions } from "../hub";
 import type { StateDict } from "../checkpoint/tensor-data";
 import { LukeModel } from "../model";
 import type { LukeConfig, LukeHead } from "../model";
@@ -70,6 +71,8 @@ export interface PoolOptions {
   threads?: number;
   /** Which head to build (as loadLuke). */
   head?: LukeHead;
+  /** For a Hub id: cache, endpoint, token, offline and progress settings (as loadLuke). */
+  hub?: HubOptions;
 }
 
 function defaultThreads(backend: string): number {
@@ -200,9 +203,9 @@ export class LukePool {
     return this.workers.length;
   }
 
-  /** Loads a Hugging Face LUKE folder once, then starts the workers with its weights. */
-  static async open(dir: string, options: PoolOptions = {}): Promise<LukePool> {
-    const luke = await loadLuke(dir, { head: options.head });
+  /** Loads a Hugging Face LUKE folder or Hub id (as loadLuke) once, then starts the workers with its weights. */
+  static async open(dirOrId: string, options: PoolOptions = {}): Promise<LukePool> {
+    const luke = await loadLuke(dirOrId, { head: options.head, hub: options.hub });
     try {
       return await LukePool.fromModel(luke.model, { ...options, tokenizer: luke.tokenizer });
     } finally {

@@ -18,9 +18,11 @@
  * Option keys may be spelled as in results.json's log_parameters (learning_rate), as the flag
  * (learning-rate) or in camelCase (learningRate).
  */
+import { existsSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isScalar } from "yaml";
 import { OPTION_SPECS, resolveOptions, type EntityTypingOptions, type OptionSpec } from "../tasks/entity-typing/options";
+import { parseHubId } from "../hub/id";
 import { readText } from "../io/read";
 import { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS } from "./presets";
 
@@ -67,6 +69,11 @@ const NOT_IN_SWEEPS: Partial<Record<keyof EntityTypingOptions, string>> = {
 };
 /** Options holding paths, resolved against the sweep file's folder. */
 const PATH_OPTIONS = new Set<keyof EntityTypingOptions>(["dataDir", "modelFile", "checkpointFile", "modelConfig", "tokenizer"]);
+
+/** A model option whose value is a Hub id (org/name[@revision]) and no folder beside the sweep file: kept as written. */
+function isHubIdHere(key: keyof EntityTypingOptions, value: string, baseDir: string): boolean {
+  return (key === "modelFile" || key === "checkpointFile" || key === "tokenizer") && parseHubId(value) !== undefined && !existsSync(resolve(baseDir, value));
+}
 
 const snake = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -145,7 +152,7 @@ export function coerceOptionValue(spec: OptionSpec, value: unknown, baseDir: str
       break;
     default:
       if (typeof value !== "string" || value === "") throw new Error(`${flag} must be a non-empty string, got ${show(value)}`);
-      out = PATH_OPTIONS.has(spec.key) && !isAbsolute(value) ? resolve(baseDir, value) : value;
+      out = PATH_OPTIONS.has(spec.key) && !isAbsolute(value) && !isHubIdHere(spec.key, value, baseDir) ? resolve(baseDir, value) : value;
   }
   // Ranges (dropout in [0, 1), positive batch sizes, …) exactly as the run itself checks them.
   resolveOptions({ [spec.key]: out } as Partial<EntityTypingOptions>);

@@ -1,7 +1,8 @@
 /**
  * The model an entity-typing run fine-tunes or evaluates, as the original prepares it:
  *
- *   - from a Hugging Face LUKE folder (--model-file): a base LukeModel, a LukeForMaskedLM or an
+ *   - from a Hugging Face LUKE folder or Hub id (--model-file; org/name[@revision], fetched into the
+ *     huggingface_hub cache, see kernel/hub): a base LukeModel, a LukeForMaskedLM or an
  *     entity-classification checkpoint. Weights of other heads are dropped; a missing classifier is
  *     initialised as the original's head (N(0, initializer_range), zero bias); missing w2e/e2w/e2e
  *     queries are copied from `query` (the original does so at load time);
@@ -19,6 +20,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { initBackend, tf } from "../../backend";
+import { resolveModelPath } from "../../hub";
 import { loadHfCheckpoint, loadSafetensors, loadTorchCheckpoint, normaliseLukeKeys, readJsonObject } from "../../checkpoint";
 import type { StateDict, TensorData } from "../../checkpoint/tensor-data";
 import { Luke } from "../../inference/luke";
@@ -162,7 +164,7 @@ function isModelFolder(path: string | undefined): path is string {
  * weights; when it is a model folder and there is no --model-file, its config and tokenizer are
  * used too (evaluating an earlier run's output folder).
  */
-export async function prepareModel(source: ModelSource): Promise<PreparedModel> {
+export async function prepareModel(given: ModelSource): Promise<PreparedModel> {
   await initBackend();
   const notes: string[] = [];
   let description: string;
@@ -171,14 +173,23 @@ export async function prepareModel(source: ModelSource): Promise<PreparedModel> 
   let tokenizer: LukeTokenizer;
   let entityRows: number[];
 
+  // Hub ids (org/name[@revision]) become their cache snapshot folders; a folder that exists wins.
+  // When --checkpoint-file replaces the weights, --model-file's own weights are not downloaded.
+  const checkpointFile = given.checkpointFile && (await resolveModelPath(given.checkpointFile));
+  const modelFile = given.modelFile && (await resolveModelPath(given.modelFile, { weights: !checkpointFile }));
+  const tokenizerDir = given.tokenizer && (await resolveModelPath(given.tokenizer, { weights: false }));
+  const source: ModelSource = { ...given, modelFile, checkpointFile, tokenizer: tokenizerDir };
+  const named = (path: string) => (path === modelFile ? given.modelFile : path === checkpointFile ? given.checkpointFile : path);
+
   const modelDir = source.modelFile ?? (isModelFolder(source.checkpointFile) ? source.checkpointFile : undefined);
   if (modelDir) {
     if (!isModelFolder(modelDir)) throw new Error(`--model-file ${modelDir}: not a Hugging Face LUKE folder (config.json is missing)`);
     ({ tokenizer, entityRows } = typingTokenizer(source.tokenizer ?? modelDir));
-    const checkpoint = loadHfCheckpoint(modelDir);
+    const replaced = source.checkpointFile !== undefined && source.checkpointFile !== modelDir;
+    const checkpoint = replaced ? { config: readJsonObject(join(modelDir, "config.json")), stateDict: undefined } : loadHfCheckpoint(modelDir);
     config = typingConfig(checkpoint.config, source, entityRows.length, join(modelDir, "config.json"));
-    weights = normaliseLukeKeys(checkpoint.stateDict, modelDir).stateDict;
-    description = `${modelDir} (${config.numHiddenLayers} layers, hidden ${config.hiddenSize})`;
+    if (checkpoint.stateDict) weights = normaliseLukeKeys(checkpoint.stateDict, modelDir).stateDict;
+    description = `${named(modelDir)} (${config.numHiddenLayers} layers, hidden ${config.hiddenSize})`;
   } else {
     const tokDir = source.tokenizer ?? DEFAULT_TOKENIZER_DIR;
     ({ tokenizer, entityRows } = typingTokenizer(tokDir));
@@ -204,7 +215,7 @@ export async function prepareModel(source: ModelSource): Promise<PreparedModel> 
 
   if (source.checkpointFile && source.checkpointFile !== modelDir) {
     weights = loadWeights(source.checkpointFile);
-    description += `, weights from ${source.checkpointFile}`;
+    description += `, weights from ${named(source.checkpointFile)}`;
   }
   let model: LukeModel;
   if (weights) {

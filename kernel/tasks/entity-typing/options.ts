@@ -85,12 +85,12 @@ export interface OptionSpec {
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "outputDir", flags: ["--output-dir"], kind: "string", log: "output_dir", group: "global", help: "run folder (default exp_ + 8 letters derived from the options)" },
-  { key: "modelFile", flags: ["--model-file"], kind: "string", log: "model_file", group: "global", help: "Hugging Face LUKE folder to fine-tune; without it a fresh model (--model-size)" },
+  { key: "modelFile", flags: ["--model-file"], kind: "string", log: "model_file", group: "global", help: "Hugging Face LUKE folder or Hub id (org/name[@revision]) to fine-tune; without it a fresh model (--model-size)" },
   { key: "numGpus", flags: ["--num-gpus"], kind: "int", log: "num_gpus", group: "global", help: "accepted; lukelab trains on the one TF.js backend", notApplicable: "lukelab runs on one device (the TF.js backend, GPU through tfjs-node-gpu when built)" },
   { key: "experimentLogger", flags: ["--experiment-logger", "--logger"], kind: "string", log: "experiment_logger", group: "global", help: "accepted; comet is not supported (TensorBoard event files are written instead)", notApplicable: "comet is not supported; TensorBoard event files are written instead" },
   { key: "masterPort", flags: ["--master-port"], kind: "int", log: "master_port", group: "global", help: "accepted; no multi-process training", notApplicable: "no multi-process training" },
   { key: "localRank", flags: ["--local-rank", "--local_rank"], kind: "int", log: "local_rank", group: "global", help: "accepted; no multi-process training", notApplicable: "no multi-process training" },
-  { key: "checkpointFile", flags: ["--checkpoint-file"], kind: "string", log: "checkpoint_file", group: "run", help: "weights to start from (a .safetensors/.bin file or a model folder); with --no-train, the weights evaluated" },
+  { key: "checkpointFile", flags: ["--checkpoint-file"], kind: "string", log: "checkpoint_file", group: "run", help: "weights to start from (a .safetensors/.bin file, a model folder or a Hub id); with --no-train, the weights evaluated" },
   { key: "dataDir", flags: ["--data-dir"], kind: "string", log: "data_dir", group: "run", help: "folder with train.json, dev.json, test.json (ERNIE or UW crowd format)" },
   { key: "doEval", flags: ["--do-eval", "--no-eval"], kind: "switch", log: "do_eval", group: "run", help: "evaluate the best weights on dev and test at the end" },
   { key: "doTrain", flags: ["--do-train", "--no-train"], kind: "switch", log: "do_train", group: "run", help: "fine-tune" },
