@@ -155,7 +155,7 @@ export async function downloadFileToCache(settings: HubSettings, repoId: string,
   const blob = blobPath(storage, meta.etag);
   mkdirSync(dirname(blob), { recursive: true });
   if (!existsSync(blob)) {
-    const lock = await acquireLock(lockPath(settings.cacheDir, repoId, meta.etag), () => options.onWait?.(file));
+    const lock = await acquireLock(`${lockPath(settings.cacheDir, repoId, meta.etag)}.lukelab`, () => options.onWait?.(file));
     try {
       if (!existsSync(blob)) await fetchBlob(settings, repoId, file, meta, blob, options);
     } finally {

@@ -43,6 +43,8 @@ export interface Faults {
   corrupt?: { file: string; times?: number };
   /** Answer every Range request with the whole file (200), as some proxies do. */
   ignoreRange?: boolean;
+  /** Send `file` slowly: `chunk` bytes every `delayMs` (so that two downloads overlap). */
+  throttle?: { file: string; chunk: number; delayMs: number };
 }
 
 export interface LoggedRequest {
@@ -182,6 +184,19 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     if (drop && drop.file === file && (drop.times ?? 1) > 0 && start < drop.bytes) {
       drop.times = (drop.times ?? 1) - 1;
       res.write(body.subarray(0, drop.bytes - start), () => res.destroy());
+      return;
+    }
+    const slow = faults.throttle;
+    if (slow && slow.file === file) {
+      let at = 0;
+      const tick = () => {
+        if (res.destroyed) return;
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + slow.chunk));
+        at += slow.chunk;
+        setTimeout(tick, slow.delayMs);
+      };
+      tick();
       return;
     }
     res.end(body);
