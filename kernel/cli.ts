@@ -36,6 +36,10 @@ Usage:
                   [--dataset-dir DIR]
       Tables (CSV), figures (HTML, PNG) and TensorBoard event files over every run folder under RUNS:
       summaries over seeds, confusion matrices, calibration (see \`lukelab analyze --help\`).
+  lukelab analyze attention --records FILE.jsonl … --output-dir OUT [--bins …] [--pair "FROM,TO"] [--no-html]
+      What the [MASK] entity attends to over a run's attention records (words by distance to the
+      mention, markers, <s>, </s>) and token-to-token attention across layers, as mean ± SE tables
+      and figures (see \`lukelab analyze attention --help\`).
 
 Environment:
   LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
