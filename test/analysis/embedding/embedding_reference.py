@@ -1,7 +1,7 @@
 """Reference numbers for the run-embedding tests, from scikit-learn and NumPy.
 
 Reads JSON on stdin: {"pca": [{"X", "k"}], "eigh": [matrix], "affinities": [{"X", "perplexity"}],
-"vectors": {"dirs", "split", "matrices", "normalize"}} (every key optional) and writes the answers
+"vectors": [{"dirs", "split", "matrices", "normalize"}]} (every key optional) and writes the answers
 as JSON with the same keys.
 """
 import json
@@ -60,7 +60,7 @@ def run_vector(run_dir, split, matrices, normalize):
         if kind not in matrices:
             continue
         if kind == "single_label_only":
-            cm = confusion_matrix(gold[single].argmax(1), pred[single].argmax(1), labels=list(range(n)))
+            cm = confusion_matrix(gold[single].argmax(1), pred[single].argmax(1), labels=list(range(n))) if single.any() else np.zeros((n, n), int)
         else:
             rows = np.ones(len(gold), bool) if kind == "multi_label_all" else ~single
             cm = multilabel_confusion_matrix(gold[rows], pred[rows]) if rows.any() else np.zeros((n, 2, 2), int)
@@ -81,8 +81,7 @@ def main():
     if "affinities" in request:
         out["affinities"] = [affinities(c) for c in request["affinities"]]
     if "vectors" in request:
-        v = request["vectors"]
-        out["vectors"] = [run_vector(d, v["split"], v["matrices"], v["normalize"]) for d in v["dirs"]]
+        out["vectors"] = [[run_vector(d, v["split"], v["matrices"], v["normalize"]) for d in v["dirs"]] for v in request["vectors"]]
     json.dump(out, sys.stdout)
 
 
