@@ -4,7 +4,7 @@
  * attention statistics over the attention records of runs (entity-typing run --output-attentions).
  * Everything is read and computed before anything is written, so bad input writes nothing.
  */
-import { relative } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_POSITION_BINS, formatPositionBins, parsePositionBins } from "./bins";
 import { attentionStatistics, writeAttentionReport } from "./report";
@@ -102,8 +102,10 @@ export async function command(argv: readonly string[]): Promise<number> {
     `analysed ${report.examples} example${report.examples === 1 ? "" : "s"} (${report.layers} layers × ${report.heads} heads) from ${report.sources.map((s) => `${s.source} (${s.examples})`).join(", ")}`,
   ];
   for (const p of report.pairs) lines.push(`token pair ${p.from} → ${p.to}: in ${p.matches.length} of ${report.examples} examples`);
-  lines.push(`CSV tables: ${written.csv.length} in ${relative(process.cwd(), outputDir) || "."}/tables`);
-  lines.push(`figures: ${written.svg.length} SVG${written.html.length ? `, ${written.html.length} HTML` : ""} in ${relative(process.cwd(), outputDir) || "."}/figures`);
+  const rel = relative(process.cwd(), outputDir);
+  const shown = rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? resolve(outputDir) : rel;
+  lines.push(`CSV tables: ${written.csv.length} in ${join(shown, "tables")}`);
+  lines.push(`figures: ${written.svg.length} SVG${written.html.length ? `, ${written.html.length} HTML` : ""} in ${join(shown, "figures")}`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   process.stdout.write(lines.join("\n") + "\n");
   return 0;

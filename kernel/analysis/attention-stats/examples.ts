@@ -9,7 +9,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { EntityNamer } from "../../display/attention";
 import type { ForwardResult } from "../../inference/luke";
-import { decodeFloat16Base64, type AttentionRecord } from "../../tasks/entity-typing/attention-records";
+import { fromFloat16Bits, type AttentionRecord } from "../../tasks/entity-typing/attention-records";
 
 export interface AttentionExample {
   /** Where the example came from, for messages: "runs/a/attentions_dev.jsonl line 4", "forward result 2". */
@@ -36,6 +36,23 @@ export function attentionAt(ex: AttentionExample, layer: number, head: number, q
 }
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+let halfTable: Float32Array | undefined;
+
+/**
+ * decodeFloat16Base64 through a table of all 65536 half floats (fromFloat16Bits of each): a LUKE-large
+ * record holds ~600 000 values, and a split thousands of records.
+ */
+function decodeHalves(data: string): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = fromFloat16Bits(h);
+  }
+  const bytes = Buffer.from(data, "base64");
+  const out = new Float32Array(bytes.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = halfTable[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  return out;
+}
 
 /** Checks the parts every example needs; throws `${where}: …` naming the first thing wrong. */
 export function checkAttentionExample(ex: AttentionExample): AttentionExample {
@@ -82,7 +99,7 @@ export function attentionExampleFromRecord(record: AttentionRecord, where: strin
   if (r.dtype !== undefined && r.dtype !== "float16") fail(`"dtype" ${JSON.stringify(r.dtype)} is not supported (records hold "float16")`);
   if (typeof r.data !== "string") fail(`"data" must be a base64 string`);
   if (!Array.isArray(r.entity_position_ids) || !r.entity_position_ids.every((row) => Array.isArray(row))) fail(`"entity_position_ids" must be an array of arrays`);
-  const attention = decodeFloat16Base64(r.data as string);
+  const attention = decodeHalves(r.data as string);
   return checkAttentionExample({
     where,
     index: isInt(r.index) ? r.index : -1,

@@ -271,6 +271,8 @@ test("records of another model, broken lines and usage mistakes: clear errors, n
   assert.equal(r.status, 0);
   assert.match(r.stdout, /lukelab analyze attention --records FILE\.jsonl/);
   assert.match(r.stdout, /--duplicates MODE/);
+  r = lukelab(["--help"]);
+  assert.match(r.stdout, /lukelab analyze attention --records/, "lukelab --help names the subcommand");
 });
 
 test("notebook: forward results give the records' numbers (up to half-float rounding), no tensor leaks", { timeout: 120_000 }, async () => {
