@@ -40,6 +40,15 @@ Usage:
       What the [MASK] entity attends to over a run's attention records (words by distance to the
       mention, markers, <s>, </s>) and token-to-token attention across layers, as mean ± SE tables
       and figures (see \`lukelab analyze attention --help\`).
+  lukelab analyze errors --run DIR --output-dir OUT [--split dev|test] [--dataset-dir DIR]
+      A run's misclassified examples with their top-3 label probabilities: JSON lines, CSV and a
+      per-class figure whose cells list them (see \`lukelab analyze errors --help\`).
+  lukelab analyze dataset --data-dir DIR --output-dir OUT [--tokenizer DIR]
+      Examples, label frequencies, labels per example and sentence/mention lengths per split, as
+      CSV tables and figures (see \`lukelab analyze dataset --help\`).
+  lukelab markup --input FILE (--output FILE.json | --dataset-dir DIR) [--labels a,b]
+      Sentences with <mention|labels> in angle brackets to entity-typing examples, one per mention,
+      ready for \`entity-typing run --no-train --output-attentions\` (see \`lukelab markup --help\`).
 
 Environment:
   LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
