@@ -5,14 +5,10 @@
  * a static SVG.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { test } from "node:test";
 import { checkPlotlyPayload, PLOTLY_MIME } from "../../kernel/analysis/plotly-payload";
-import { ROOT } from "../helpers";
-import { runNotebook } from "./run-notebook";
+import { notebookTest } from "./notebook-test";
 
-test("notebooks/analysis.ipynb analyses a sweep and shows Plotly figures with SVG fallbacks", { timeout: 600_000 }, () => {
-  const run = runNotebook(join(ROOT, "notebooks", "analysis.ipynb"));
+notebookTest("analysis.ipynb", "analyses a sweep and shows Plotly figures with SVG fallbacks", (run) => {
   const outputs = run.cells.flatMap((c) => c.outputs);
   const text = outputs.map((o) => o.text ?? "").join("");
   assert.ok(!outputs.some((o) => o.output_type === "error"), `a cell raised an error; printed:\n${text}`);

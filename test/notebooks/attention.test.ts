@@ -3,14 +3,10 @@
  * the payload as a JSON object, a static PNG (with its size) and a text summary.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { test } from "node:test";
 import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/display/attention-payload";
-import { ROOT } from "../helpers";
-import { runNotebook } from "./run-notebook";
+import { notebookTest } from "./notebook-test";
 
-test("notebooks/attention.ipynb displays attention bundles with a stored PNG", { timeout: 600_000 }, () => {
-  const run = runNotebook(join(ROOT, "notebooks", "attention.ipynb"));
+notebookTest("attention.ipynb", "displays attention bundles with a stored PNG", (run) => {
   const outputs = run.cells.flatMap((c) => c.outputs);
   assert.ok(!outputs.some((o) => o.output_type === "error"));
   const shown = outputs.filter((o) => o.data?.[ATTENTION_MIME]);

@@ -1,16 +1,12 @@
 /**
  * notebooks/entity-typing.ipynb runs end to end on the tslab kernel through nbclient: it trains,
  * shows the live view (HTML with an inline SVG loss chart, updated in place through one display
- * id), evaluates and predicts.
+ * id, ending as a static SVG chart with the summary), evaluates and predicts.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { test } from "node:test";
-import { ROOT } from "../helpers";
-import { runNotebook } from "./run-notebook";
+import { notebookTest } from "./notebook-test";
 
-test("notebooks/entity-typing.ipynb trains, evaluates and predicts in tslab", { timeout: 600_000 }, () => {
-  const run = runNotebook(join(ROOT, "notebooks", "entity-typing.ipynb"));
+notebookTest("entity-typing.ipynb", "trains, evaluates and predicts in tslab", (run) => {
   const outputs = run.cells.flatMap((c) => c.outputs);
   const text = outputs.map((o) => o.text ?? "").join("");
   assert.ok(!outputs.some((o) => o.output_type === "error"), `a cell raised an error; printed:\n${text}`);
@@ -21,11 +17,14 @@ test("notebooks/entity-typing.ipynb trains, evaluates and predicts in tslab", { 
   assert.match(text, /dev after epoch no_training: f1/, `printed:\n${text}`);
   assert.match(text, /training loss: 88 optimiser steps/, `printed:\n${text}`);
 
-  // The training cell's view: one display entry, updated in place, ending with the summary and chart.
+  // The training cell's view: one display entry, updated in place (HTML while training), ending as a
+  // static chart titled with the summary, and the summary as text, for readers without HTML.
   const trainCell = run.cells.find((c) => c.source.includes("trainEntityTyping("))!;
   const displays = trainCell.outputs.filter((o) => o.output_type === "display_data");
   assert.equal(displays.length, 1, "the view is one display entry, updated in place");
-  const html = String(displays[0].data!["text/html"]);
-  assert.match(html, /<svg[^>]*>.*training loss.*<\/svg>/s);
-  assert.match(html, /done: best epoch/);
+  assert.deepEqual(Object.keys(displays[0].data!).sort(), ["image/svg+xml", "text/plain"]);
+  const svg = String(displays[0].data!["image/svg+xml"]);
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^]*>entity typing — best epoch \d+, dev F1 [\d.]+, test F1 [\d.]+<[^]*training loss[^]*<\/svg>$/);
+  assert.doesNotMatch(svg, /var\(--/, "a standalone image has fixed colours");
+  assert.match(String(displays[0].data!["text/plain"]), /^done: best epoch \d+, dev F1 [\d.]+, test F1 [\d.]+ — \.\.\/samples\/out\/entity-typing-notebook\/results\.json$/);
 });

@@ -5,12 +5,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
-import { FIXTURES, ROOT } from "../helpers";
-import { runNotebook } from "./run-notebook";
+import { FIXTURES } from "../helpers";
+import { notebookTest } from "./notebook-test";
 
-test("notebooks/quickstart.ipynb runs in tslab and matches the reference", { timeout: 600_000 }, () => {
-  const run = runNotebook(join(ROOT, "notebooks", "quickstart.ipynb"));
+notebookTest("quickstart.ipynb", "runs in tslab and matches the reference", (run) => {
   const text = run.cells.flatMap((c) => c.outputs).map((o) => o.text ?? "").join("");
   assert.ok(!run.cells.some((c) => c.outputs.some((o) => o.output_type === "error")), "a cell raised an error");
   assert.match(text, /TF\.js backend: (wasm|cpu|tensorflow)/);

@@ -11,8 +11,10 @@
  *   await run.predict([{ text: "Ada Lovelace wrote it .", start: 0, end: 12 }]);
  *   run.dispose();
  *
- * The view is plain HTML with an inline SVG chart (line-chart.ts), so it renders in any Jupyter
- * front end without the lukelab extension.
+ * The view is plain HTML with an inline SVG chart (line-chart.ts) while training; when the run ends it
+ * is replaced by the chart as image/svg+xml (the summary in its title, fixed colours) with the summary
+ * as text/plain, so a notebook saved with its outputs shows the chart wherever HTML is not rendered
+ * (GitHub strips inline SVG from HTML outputs; nbviewer and nbconvert show images too).
  */
 import { readOpenEntityDir, withContextWindow, type TypingExample } from "../../data/open-entity";
 import type { Luke } from "../../inference/luke";
@@ -75,20 +77,36 @@ export class TrainingView {
     this.draw(false);
   }
 
-  finish(status: string): void {
+  /**
+   * The end of the run: `status` is shown; with `summary`, a tslab display is replaced by the static
+   * bundle (staticBundle), and any other display gets the HTML.
+   */
+  finish(status: string, summary?: string): void {
     this.status = status;
     this.progress = undefined;
+    if (this.display && summary !== undefined && replaceWithBundle(this.display, this.staticBundle(summary))) return;
     this.draw(true);
   }
 
-  html(): string {
-    const chart = lineChartSvg(
+  /** The finished view for readers without HTML: the chart titled with `summary`, and the status as text. */
+  staticBundle(summary: string): Record<string, string> {
+    // Theme variables mean nothing in a standalone image: keep their fallback colours.
+    const svg = this.chart(`entity typing — ${summary}`).replace(/var\(--[\w-]+, ?([^)]+)\)/g, "$1");
+    return { "image/svg+xml": svg, "text/plain": this.status };
+  }
+
+  private chart(title: string): string {
+    return lineChartSvg(
       [
         { name: "training loss", points: downsample(this.losses) },
         { name: "dev F1", points: this.devF1 },
       ],
-      { title: "entity typing", xLabel: "optimiser step", width: 520, height: 260 },
+      { title, xLabel: "optimiser step", width: 520, height: 260 },
     );
+  }
+
+  html(): string {
+    const chart = this.chart("entity typing");
     const progress = this.progress ? `<pre style="margin:0">${escapeHtml(formatProgress(this.progress))}</pre>` : "";
     return `<div class="lukelab-training">${progress}<div>${escapeHtml(this.status)}</div>${chart}</div>`;
   }
@@ -100,6 +118,27 @@ export class TrainingView {
     this.lastDraw = t;
     this.display.html(this.html());
   }
+}
+
+/**
+ * Replaces what a tslab display shows with a bundle of several MIME types. tslab's Display sends one
+ * MIME key per call, so this goes through `tslab/dist/jupyter`'s lastWriteDisplayData (what
+ * Display.raw calls) with the display's id, as sendBundle in display/attention.ts does. False when
+ * `display` is not a tslab display or that internal is missing: the caller then draws HTML.
+ */
+function replaceWithBundle(display: DisplayLike, data: Record<string, string>): boolean {
+  const d = display as DisplayLike & { id?: unknown; update?: boolean };
+  if (typeof d.id !== "string") return false;
+  let jupyter: { lastWriteDisplayData?: ((data: unknown, update: boolean) => void) | null } | undefined;
+  try {
+    jupyter = require("tslab/dist/jupyter");
+  } catch {
+    return false;
+  }
+  if (typeof jupyter?.lastWriteDisplayData !== "function") return false;
+  jupyter.lastWriteDisplayData({ data, metadata: {}, transient: { display_id: d.id } }, Boolean(d.update));
+  d.update = true;
+  return true;
 }
 
 export interface TypingInput {
@@ -204,7 +243,7 @@ export async function trainEntityTyping(options: Partial<EntityTypingOptions>, n
     r.dev_f1 !== undefined ? `dev F1 ${r.dev_f1.toFixed(4)}` : undefined,
     r.test_f1 !== undefined ? `test F1 ${r.test_f1.toFixed(4)}` : undefined,
   ].filter(Boolean);
-  view.finish(`done: ${summary.join(", ")} — ${outcome.outputDir}/results.json`);
+  view.finish(`done: ${summary.join(", ")} — ${outcome.outputDir}/results.json`, summary.join(", "));
   return new EntityTypingRun(outcome.results, outcome.outputDir, outcome.luke, options);
 }
 

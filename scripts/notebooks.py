@@ -1,0 +1,321 @@
+"""Executes lukelab's notebooks on the tslab kernel and writes them back with their outputs.
+
+    .venv/bin/python scripts/notebooks.py [NAME_OR_PATH ...]     # `npm run notebooks [-- NAME ...]`
+    .venv/bin/python scripts/notebooks.py --json NOTEBOOK [--backend B]
+
+With no names, every notebooks/*.ipynb is executed (a notebook dropped into the folder is picked up
+with no change here). A name is a file in notebooks/ with or without `.ipynb`, or a path.
+`--json` executes one notebook the same way, writes nothing and prints the executed notebook as JSON
+on stdout: test/notebooks/ runs the notebooks through it and compares the result with the committed
+file (test/notebooks/staleness.ts), so what is committed and what is checked are made by one code path.
+
+Every notebook runs in the same set-up, so its outputs are the same from run to run:
+- a fresh tslab kernel whose working folder is the notebook's folder;
+- one TF.js backend, named by LUKELAB_BACKEND, else the first pass of scripts/run-tests.mjs:
+  native TensorFlow when it is built, else WebAssembly; it is recorded in the notebook's metadata
+  (`lukelab.backend`) and `--json` is given it back, so the check runs on the backend that made the file;
+- the Hub stand-in of test/hub/stand-in.ts (`node lib/test/hub/stand-in.js`) serving samples/tiny-luke
+  as `lukelab/tiny-luke`, with HF_ENDPOINT pointing at it, HF_HUB_CACHE a fresh temporary folder for
+  each notebook (so no notebook finds what another downloaded), LUKELAB_NOTEBOOK_MODEL=lukelab/tiny-luke,
+  and no HF_TOKEN or HF_HUB_OFFLINE from the caller. Without the stand-in built, HF_HUB_OFFLINE=1 keeps
+  the notebooks off the real Hub.
+
+After execution the notebook is normalised (normalise()): fixed kernel metadata, no timing metadata,
+execution counts 1, 2, … over the code cells, a cell id for every cell (existing ids are kept),
+consecutive stream outputs of one name merged with carriage returns applied (so how the kernel chunked
+its output does not matter), and in every text output (stream text, text/plain, text/html) the
+volatile parts replaced by placeholders (VOLATILE): machine paths, dates, progress timings, rates and
+durations. The check applies the same step, since `--json` output comes from the same function.
+
+A notebook over MAX_BYTES, or one whose execution raised, is not written; the command then exits 1
+and says which notebook and cell, and what it printed.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+MAX_BYTES = 3 * 1024 * 1024
+STAND_IN = ROOT / "lib" / "test" / "hub" / "stand-in.js"
+NOTEBOOK_MODEL = "lukelab/tiny-luke"
+NOTEBOOK_MODEL_DIR = "samples/tiny-luke"
+
+KERNEL_METADATA = {
+    "kernelspec": {"display_name": "TypeScript", "language": "typescript", "name": "tslab"},
+    "language_info": {
+        "codemirror_mode": {"mode": "typescript", "name": "javascript", "typescript": True},
+        "file_extension": ".ts",
+        "mimetype": "text/typescript",
+        "name": "typescript",
+    },
+}
+
+# Volatile text, replaced in every text output (docs/notebooks.md lists these too). Machine paths are
+# handled apart (paths()), since they depend on where this runs.
+VOLATILE = [
+    # 2026-12-03T19:35:34.616Z, 2026-12-03 19:35:34
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "<date>"),
+    # the timing block of a progress bar (kernel/train/progress.ts, tqdm): [00:10<00:14, 2.10 it/s]
+    (re.compile(r"\[(?:\d+:)?\d{2}:\d{2}<(?:(?:\d+:)?\d{2}:\d{2}|\?)(?:, [^\]\n]*)?\]"), "[<time>]"),
+    # rates: 2.10 it/s, 4.5 s/it, 12.3 MB/s, 800 kB/s, 1.2 MiB/s
+    (re.compile(r"\b\d+(?:\.\d+)? ?(?:it/s|s/it|[kKMGT]?i?B/s)"), "<rate>"),
+    # ETA 00:14, eta 3s
+    (re.compile(r"\b(ETA|eta):? ?(?:(?:\d+:)?\d{1,2}:\d{2}|\d+(?:\.\d+)? ?(?:ms|s|min|h))"), r"\1 <eta>"),
+    # durations after a word that says so: "in 1.2 s", "took 340 ms", "elapsed 00:05", "time: 3.1s"
+    (re.compile(r"\b(in|took|after|elapsed|time):? (?:(?:\d+:)?\d{1,2}:\d{2}|\d+(?:\.\d+)? ?(?:ms|s|sec|seconds|min|minutes|h))\b"), r"\1 <duration>"),
+]
+
+
+def paths():
+    """Machine paths, longest first, with what replaces them."""
+    found = [
+        (str(ROOT), "<lukelab>"),
+        (os.path.realpath(tempfile.gettempdir()), "<tmp>"),
+        (tempfile.gettempdir(), "<tmp>"),
+        (os.path.expanduser("~"), "~"),
+    ]
+    found = [(p, r) for p, r in found if p and p not in ("/", ".")]
+    return sorted(set(found), key=lambda x: -len(x[0]))
+
+
+def scrub(text):
+    for path, placeholder in paths():
+        text = text.replace(path, placeholder)
+    for pattern, placeholder in VOLATILE:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def apply_carriage_returns(text):
+    """What a terminal shows: on each line, the last part after a \\r (a progress bar redrawn in place)."""
+    if "\r" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        parts = [p for p in line.split("\r") if p != ""]
+        lines.append(parts[-1] if parts else "")
+    return "\n".join(lines)
+
+
+def join_text(value):
+    return "".join(value) if isinstance(value, list) else value
+
+
+def normalise_outputs(outputs, execution_count):
+    out = []
+    for o in outputs:
+        o = nbformat.from_dict(dict(o))
+        o.pop("transient", None)
+        if o.output_type == "stream":
+            o.text = join_text(o.text)
+            if out and out[-1].output_type == "stream" and out[-1].name == o.name:
+                out[-1].text += o.text
+                continue
+            out.append(o)
+            continue
+        if o.output_type in ("display_data", "execute_result"):
+            data = o.get("data", {})
+            for key in ("text/plain", "text/html", "text/markdown"):
+                if key in data:
+                    data[key] = scrub(join_text(data[key]))
+            if o.output_type == "execute_result":
+                o.execution_count = execution_count
+        out.append(o)
+    for o in out:
+        if o.output_type == "stream":
+            o.text = scrub(apply_carriage_returns(o.text))
+    return out
+
+
+def normalise(nb, stem, backend):
+    """The deterministic form of an executed notebook (see the module's doc)."""
+    nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))
+    metadata = {k: v for k, v in nb.metadata.items() if k not in ("kernelspec", "language_info", "lukelab", "widgets")}
+    nb.metadata = nbformat.from_dict({**metadata, **KERNEL_METADATA, "lukelab": {"backend": backend}})
+    count = 0
+    seen = set()
+    for i, cell in enumerate(nb.cells):
+        if not cell.get("id") or cell.id in seen:
+            cell.id = f"{stem}-{i:02d}"
+        seen.add(cell.id)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            cell.outputs = normalise_outputs(cell.get("outputs", []), count)
+    return nb
+
+
+def default_backend():
+    """The first pass of scripts/run-tests.mjs: native TensorFlow when built, else WebAssembly."""
+    if os.environ.get("LUKELAB_BACKEND"):
+        return os.environ["LUKELAB_BACKEND"].strip()
+    return "tensorflow" if native_built() else "wasm"
+
+
+def native_built():
+    probe = "process.stdout.write(String(require('./lib/kernel/backend/native.js').nativeBuilds().length > 0))"
+    r = subprocess.run(["node", "-e", probe], cwd=ROOT, capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.strip() == "true"
+
+
+class HubStandIn:
+    """`node lib/test/hub/stand-in.js`, serving the sample model as lukelab/tiny-luke, until closed."""
+
+    def __init__(self):
+        self.process = None
+        self.url = None
+        if not STAND_IN.exists():
+            print(f"[notebooks] no Hub stand-in at {STAND_IN.relative_to(ROOT)} (run `npm run build`): "
+                  "notebooks run with HF_HUB_OFFLINE=1", file=sys.stderr)
+            return
+        self.process = subprocess.Popen(
+            ["node", str(STAND_IN), "--repo", f"{NOTEBOOK_MODEL}={NOTEBOOK_MODEL_DIR}"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("http"):
+            self.close()
+            err = self.process.stderr.read() if self.process.stderr else ""
+            raise SystemExit(f"[notebooks] the Hub stand-in did not start (first line {line!r}):\n{err}")
+        self.url = line
+
+    def env(self, cache):
+        env = {"HF_HUB_CACHE": cache, "LUKELAB_NOTEBOOK_MODEL": NOTEBOOK_MODEL}
+        if self.url:
+            env["HF_ENDPOINT"] = self.url
+        else:
+            env["HF_HUB_OFFLINE"] = "1"
+        return env
+
+    def close(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def output_text(output):
+    if output.get("output_type") == "stream":
+        return f"[{output.get('name')}] {join_text(output.get('text', ''))}"
+    if output.get("output_type") == "error":
+        return f"[error] {output.get('ename')}: {output.get('evalue')}\n" + "\n".join(output.get("traceback", []))
+    return f"[{output.get('output_type')}] {', '.join(sorted(output.get('data', {})))}"
+
+
+def execute(path, backend, hub):
+    """Executes one notebook; returns the normalised notebook, or raises SystemExit saying what failed."""
+    nb = nbformat.read(path, as_version=4)
+    cache = tempfile.mkdtemp(prefix="lukelab-notebook-hub-")
+    saved = dict(os.environ)
+    for key in ("HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT", "HF_HOME", "TRANSFORMERS_OFFLINE"):
+        os.environ.pop(key, None)
+    os.environ.update({"LUKELAB_BACKEND": backend, **hub.env(cache)})
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up lines on the kernel's stderr
+    try:
+        client = NotebookClient(
+            nb, timeout=600, startup_timeout=180, iopub_timeout=30, kernel_name="tslab",
+            record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
+    except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError at start
+        lines = [f"{path.name}: execution failed with {type(err).__name__}: {err}", traceback.format_exc()]
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            lines.append(f"--- cell {i}: {cell.source.splitlines()[0] if cell.source else ''}")
+            lines += [output_text(o)[-4000:] for o in cell.get("outputs", [])]
+        raise SystemExit("\n".join(lines))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(cache, ignore_errors=True)
+    return normalise(nb, path.stem, backend)
+
+
+def write_atomic(path, text):
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def resolve(name):
+    p = Path(name)
+    for candidate in (p, NOTEBOOKS / p, NOTEBOOKS / f"{name}.ipynb"):
+        if candidate.is_file() and candidate.suffix == ".ipynb":
+            return candidate.resolve()
+    known = ", ".join(sorted(q.stem for q in NOTEBOOKS.glob("*.ipynb")))
+    raise SystemExit(f"[notebooks] no notebook {name!r} (a file in notebooks/ with or without .ipynb, or a path); there are: {known}")
+
+
+def main(argv):
+    if argv[:1] == ["--json"]:
+        rest = argv[1:]
+        backend = default_backend()
+        if "--backend" in rest:
+            i = rest.index("--backend")
+            backend = rest[i + 1]
+            rest = rest[:i] + rest[i + 2:]
+        if len(rest) != 1:
+            raise SystemExit("usage: notebooks.py --json NOTEBOOK [--backend B]")
+        if backend == "tensorflow" and not native_built():
+            print("[notebooks] native TensorFlow is not built here: running on WebAssembly", file=sys.stderr)
+            backend = "wasm"
+        hub = HubStandIn()
+        try:
+            nb = execute(resolve(rest[0]), backend, hub)
+        finally:
+            hub.close()
+        sys.stdout.write(nbformat.writes(nb))
+        return 0
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    paths_ = [resolve(a) for a in argv] if argv else sorted(NOTEBOOKS.glob("*.ipynb"))
+    backend = default_backend()
+    print(f"[notebooks] {len(paths_)} notebook(s) on LUKELAB_BACKEND={backend}")
+    hub = HubStandIn()
+    failed = 0
+    t_all = time.monotonic()
+    try:
+        for path in paths_:
+            t0 = time.monotonic()
+            try:
+                nb = execute(path, backend, hub)
+            except SystemExit as err:
+                print(f"[notebooks] {path.name}: FAILED, not written\n{err}", file=sys.stderr)
+                failed += 1
+                continue
+            text = nbformat.writes(nb) + "\n"
+            size = len(text.encode("utf-8"))
+            if size > MAX_BYTES:
+                print(f"[notebooks] {path.name}: {size / 1e6:.2f} MB, over the {MAX_BYTES / 2**20:.0f} MiB limit: not written "
+                      "(show less: fewer layers, shorter text, smaller images)", file=sys.stderr)
+                failed += 1
+                continue
+            write_atomic(path, text)
+            print(f"[notebooks] {path.relative_to(ROOT)}: {size / 1e3:.0f} kB, {time.monotonic() - t0:.0f} s")
+    finally:
+        hub.close()
+    print(f"[notebooks] {len(paths_) - failed} written, {failed} failed, {time.monotonic() - t_all:.0f} s in all")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
