@@ -13,6 +13,7 @@
  */
 import { niceTicks } from "../train/line-chart";
 import type { PlotlyPayload } from "./plotly-payload";
+import { is3d, pairPlotFigure } from "./embedding/pair-plot";
 
 /** Plotly's default trace colours, so the SVG matches the live figure. */
 export const TRACE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -170,6 +171,7 @@ function symbolPath(symbol: string, x: number, y: number, size: number): string 
 
 /** The figure as a standalone <svg> document string. */
 export function figureSvg(figure: PlotlyPayload, options: SvgOptions = {}): string {
+  if (is3d(figure)) return figureSvg(pairPlotFigure(figure), options); // scatter3d: its 2-D pair plot
   const lay = (figure.layout ?? {}) as Record<string, unknown>;
   const width = options.width ?? (typeof lay.width === "number" ? lay.width : 720);
   const height = options.height ?? (typeof lay.height === "number" ? lay.height : 440);

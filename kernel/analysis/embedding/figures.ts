@@ -3,16 +3,12 @@
  * (hover text), coloured by a swept parameter, the axes named after the method ("PC1 (43.2 %)",
  * "t-SNE 1"; the original labelled its PCA axes "T-SNE", seed-features §4.7).
  *
- * A 3-D figure's static image (static-svg.ts draws 2-D axes only) is its pair plot: three 2-D panels,
- * axes 1×2, 1×3 and 2×3, as the original drew beside its 3-D plot. embeddingSvg and embeddingBundle
- * pick it for 3-D figures.
+ * Show them with showFigure (or figureBundle / writeFigureHtml) like every other figure; the static
+ * SVG of a 3-D figure is its 2-D pair plot (pair-plot.ts).
  */
-import { sendBundle } from "../../display/attention";
 import type { PlotlyPayload } from "../plotly-payload";
-import { PLOTLY_MIME } from "../plotly-payload";
 import type { ParameterValue, RunRecord } from "../runs";
-import { figureBundle, type FigureBundle } from "../show";
-import { TRACE_COLOURS, figureSvg, type SvgOptions } from "../static-svg";
+import { TRACE_COLOURS } from "../static-svg";
 
 /** Above this many distinct values, colour is a continuous scale instead of one trace per value. */
 const MAX_GROUPS = 20;
@@ -103,75 +99,4 @@ export function embeddingFigure(input: EmbeddingFigureInput): PlotlyPayload {
     layout.yaxis = { ...axis(axisTitles[1]), automargin: true };
   }
   return { data, layout, lukelab: { title: input.title } };
-}
-
-/** Whether a figure holds 3-D traces. */
-export function is3d(figure: PlotlyPayload): boolean {
-  return figure.data.some((t) => t.type === "scatter3d");
-}
-
-/**
- * The 2-D pair plot of a 3-D figure: three side-by-side panels (axes 1×2, 1×3, 2×3), each trace
- * drawn in all three with its colour and name (in the legend once).
- */
-export function pairPlotFigure(figure: PlotlyPayload): PlotlyPayload {
-  const scene = ((figure.layout ?? {}) as { scene?: Record<string, { title?: { text?: string } }> }).scene ?? {};
-  const titles = ["xaxis", "yaxis", "zaxis"].map((a, k) => scene[a]?.title?.text ?? `axis ${k + 1}`);
-  const pairs: [number, number][] = [
-    [0, 1],
-    [0, 2],
-    [1, 2],
-  ];
-  const letters = ["x", "y", "z"];
-  const data: Record<string, unknown>[] = [];
-  pairs.forEach(([a, b], panel) => {
-    const suffix = panel === 0 ? "" : String(panel + 1);
-    for (const t of figure.data) {
-      if (t.type !== "scatter3d") continue;
-      const marker = { ...((t.marker as Record<string, unknown>) ?? {}), size: 7 };
-      data.push({
-        type: "scatter",
-        mode: "markers",
-        name: t.name,
-        x: t[letters[a]],
-        y: t[letters[b]],
-        text: t.text,
-        marker,
-        xaxis: `x${suffix}`,
-        yaxis: `y${suffix}`,
-        showlegend: panel === 0,
-        hovertemplate: `%{text}<br>${titles[a]}: %{x:.4g}<br>${titles[b]}: %{y:.4g}<extra></extra>`,
-      });
-    }
-  });
-  const title = ((figure.layout as { title?: { text?: string } } | undefined)?.title?.text ?? "") + " (pair plot of the 3-D axes)";
-  const layout: Record<string, unknown> = { title: { text: title }, width: 1080, height: 420, hovermode: "closest", showlegend: data.length > 3 };
-  const domains = [
-    [0, 0.26],
-    [0.37, 0.63],
-    [0.74, 1],
-  ];
-  pairs.forEach(([a, b], panel) => {
-    const suffix = panel === 0 ? "" : String(panel + 1);
-    layout[`xaxis${suffix}`] = { title: { text: titles[a] }, domain: domains[panel], anchor: `y${suffix}`, zeroline: false };
-    layout[`yaxis${suffix}`] = { title: { text: titles[b] }, domain: [0, 1], anchor: `x${suffix}`, zeroline: false };
-  });
-  return { data, layout, lukelab: { title } };
-}
-
-/** A static SVG of an embedding figure (the pair plot for a 3-D one). */
-export function embeddingSvg(figure: PlotlyPayload, options: SvgOptions = {}): string {
-  return figureSvg(is3d(figure) ? pairPlotFigure(figure) : figure, options);
-}
-
-/** The display bundle of an embedding figure: the Plotly JSON, embeddingSvg's image and a line of text. */
-export function embeddingBundle(figure: PlotlyPayload, options: SvgOptions = {}): FigureBundle {
-  const bundle = figureBundle(figure, { ...options, svg: false });
-  bundle.data["image/svg+xml"] = embeddingSvg(figure, options);
-  return bundle;
-}
-
-/** Shows an embedding figure in a tslab cell (live Plotly where the front end draws it, else its image). */
-export function showEmbedding(figure: PlotlyPayload, options: SvgOptions = {}): void {
-  sendBundle(embeddingBundle(figure, options), PLOTLY_MIME, "showEmbedding needs the tslab kernel; use embeddingBundle() to get the MIME bundle, or writeEmbedding() for files");
 }

@@ -6,7 +6,7 @@
  *
  * Notebook use:
  *   const e = embedRuns("runs/", { method: "both", dims: 2 });
- *   showEmbedding(e.figures.pca); e.tables.pca_explained_variance.print();
+ *   showFigure(e.figures.pca); e.tables.pca_explained_variance.print();
  *   writeEmbedding(e, "out/embedding");
  */
 import { join } from "node:path";
@@ -15,7 +15,8 @@ import { writeFileAtomic } from "../../io/atomic";
 import { writeFigureHtml } from "../html";
 import type { PlotlyPayload } from "../plotly-payload";
 import { loadRuns, varyingParameters, type RunCollection, type SkippedRun } from "../runs";
-import { embeddingFigure, embeddingSvg } from "./figures";
+import { figureSvg } from "../static-svg";
+import { embeddingFigure } from "./figures";
 import { pca, type PcaResult } from "./pca";
 import { tsne, type TsneResult } from "./tsne";
 import { runVectors, type RunVectors, type VectorOptions } from "./vectors";
@@ -26,8 +27,9 @@ export { pca, symmetricEigen } from "./pca";
 export type { PcaResult, SymmetricEigen } from "./pca";
 export { checkPerplexity, defaultPerplexity, tsne, tsneAffinities } from "./tsne";
 export type { TsneOptions, TsneResult } from "./tsne";
-export { embeddingBundle, embeddingFigure, embeddingSvg, is3d, pairPlotFigure, showEmbedding } from "./figures";
+export { embeddingFigure } from "./figures";
 export type { EmbeddingFigureInput } from "./figures";
+export { is3d, pairPlotFigure } from "./pair-plot";
 
 export type EmbedMethod = "pca" | "tsne" | "both";
 
@@ -158,7 +160,7 @@ export function writeEmbedding(embedding: RunEmbedding, outDir: string, options:
   const written: WrittenEmbedding = { csv: [], html: [], svg: [] };
   // Everything is rendered before the first file is written, so a failure writes nothing.
   const csv = Object.entries(embedding.tables).map(([name, table]) => [join(outDir, "tables", `${name}.csv`), table.toCSV()] as const);
-  const svg = options.svg === false ? [] : Object.entries(embedding.figures).map(([name, figure]) => [join(outDir, "figures", `${name}.svg`), embeddingSvg(figure)] as const);
+  const svg = options.svg === false ? [] : Object.entries(embedding.figures).map(([name, figure]) => [join(outDir, "figures", `${name}.svg`), figureSvg(figure)] as const);
   for (const [file, text] of [...csv, ...svg]) writeFileAtomic(file, text);
   written.csv.push(...csv.map(([f]) => f));
   written.svg.push(...svg.map(([f]) => f));

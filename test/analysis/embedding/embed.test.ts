@@ -12,7 +12,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as aq from "arquero";
-import { embedRuns, embeddingSvg, runVectors } from "../../../kernel/analysis/embedding";
+import { embedRuns, runVectors } from "../../../kernel/analysis/embedding";
+import { figureBundle } from "../../../kernel/analysis/show";
 import { loadRuns } from "../../../kernel/analysis/runs";
 import { ROOT, runPython, tmpDir } from "../../helpers";
 import { writeSweep, writeSyntheticRun } from "../synthetic-runs";
@@ -129,8 +130,12 @@ test("3-D embeddings are scatter3d figures whose static image is the pair plot",
     assert.deepEqual(fig.data.map((t) => t.name), ["seed = 10", "seed = 11", "seed = 12"]);
     const scene = (fig.layout as any).scene;
     for (const a of ["xaxis", "yaxis", "zaxis"]) assert.match(scene[a].title.text, titles);
-    const svg = embeddingSvg(fig);
+    // The notebook bundle: the 3-D figure for Plotly, its pair plot as the image.
+    const bundle = figureBundle(fig);
+    assert.equal(bundle.data["application/vnd.plotly.v1+json"], fig);
+    const svg = bundle.data["image/svg+xml"] as string;
     assert.equal((svg.match(/class="mark point"/g) ?? []).length, 18, "6 runs in each of 3 panels");
+    for (const title of ["xaxis", "yaxis", "zaxis"]) assert.ok(svg.includes(`>${scene[title].title.text}<`), `the pair plot names ${title}`);
     assert.ok(svg.includes("pair plot"));
   }
   assert.equal(e.tables.pca_coordinates.numCols(), 1 + 2 + 3);
