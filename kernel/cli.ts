@@ -46,6 +46,10 @@ Usage:
   lukelab analyze dataset --data-dir DIR --output-dir OUT [--tokenizer DIR]
       Examples, label frequencies, labels per example and sentence/mention lengths per split, as
       CSV tables and figures (see \`lukelab analyze dataset --help\`).
+  lukelab analyze embed --data-dir RUNS --output-dir OUT [--method pca|tsne|both] [--dims 2|3] [--seed S]
+      Every run as the vector of its confusion matrices, placed by PCA (as scikit-learn's) and seeded
+      t-SNE: coordinates (CSV) and 2-D/3-D scatters coloured by the swept parameter (see
+      \`lukelab analyze embed --help\`).
   lukelab markup --input FILE (--output FILE.json | --dataset-dir DIR) [--labels a,b]
       Sentences with <mention|labels> in angle brackets to entity-typing examples, one per mention,
       ready for \`entity-typing run --no-train --output-attentions\` (see \`lukelab markup --help\`).
