@@ -2,12 +2,15 @@
 
     .venv/bin/python scripts/notebooks.py [NAME_OR_PATH ...]     # `npm run notebooks [-- NAME ...]`
     .venv/bin/python scripts/notebooks.py --json NOTEBOOK [--backend B]
+    .venv/bin/python scripts/notebooks.py --normalise EXECUTED.ipynb BACKEND
 
 With no names, every notebooks/*.ipynb is executed (a notebook dropped into the folder is picked up
 with no change here). A name is a file in notebooks/ with or without `.ipynb`, or a path.
 `--json` executes one notebook the same way, writes nothing and prints the executed notebook as JSON
 on stdout: test/notebooks/ runs the notebooks through it and compares the result with the committed
-file (test/notebooks/staleness.ts), so what is committed and what is checked are made by one code path.
+file (test/notebooks/staleness.ts), so what is committed and what is checked are made by one code
+path. `--normalise` applies only the post-processing step below to a notebook executed elsewhere and
+prints it (its tests use it).
 
 Every notebook runs in the same set-up, so its outputs are the same from run to run:
 - a fresh tslab kernel whose working folder is the notebook's folder;
@@ -24,13 +27,13 @@ After execution the notebook is normalised (normalise()): fixed kernel metadata,
 execution counts 1, 2, … over the code cells, a cell id for every cell (existing ids are kept),
 consecutive stream outputs of one name merged with carriage returns applied (so how the kernel chunked
 its output does not matter), and in every text output (stream text, text/plain, text/html) the
-volatile parts replaced by placeholders (VOLATILE): machine paths, dates, progress timings, rates and
-durations. The check applies the same step, since `--json` output comes from the same function.
+volatile parts replaced by placeholders (VOLATILE): machine paths (the project folder, the temporary
+folder, the home folder, the notebook's Hub cache and the stand-in's URL), dates, progress timings,
+rates and durations. The check applies the same step, since `--json` output comes from the same function.
 
 A notebook over MAX_BYTES, or one whose execution raised, is not written; the command then exits 1
 and says which notebook and cell, and what it printed.
 """
-import json
 import os
 import re
 import shutil
@@ -77,9 +80,14 @@ VOLATILE = [
 ]
 
 
+# Set while a notebook runs: its Hub cache folder and the stand-in's URL (random port), which a
+# notebook may print (a download's progress, where a model was cached).
+RUN_PATHS = []
+
+
 def paths():
     """Machine paths, longest first, with what replaces them."""
-    found = [
+    found = RUN_PATHS + [
         (str(ROOT), "<lukelab>"),
         (os.path.realpath(tempfile.gettempdir()), "<tmp>"),
         (tempfile.gettempdir(), "<tmp>"),
@@ -224,6 +232,7 @@ def execute(path, backend, hub):
     for key in ("HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT", "HF_HOME", "TRANSFORMERS_OFFLINE"):
         os.environ.pop(key, None)
     os.environ.update({"LUKELAB_BACKEND": backend, **hub.env(cache)})
+    RUN_PATHS[:] = [(cache, "<hf-hub-cache>"), (os.path.realpath(cache), "<hf-hub-cache>")] + ([(hub.url, "<hub>")] if hub.url else [])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up lines on the kernel's stderr
     try:
         client = NotebookClient(
@@ -231,6 +240,7 @@ def execute(path, backend, hub):
             record_timing=False, resources={"metadata": {"path": str(path.parent)}},
         )
         client.execute()
+        nb = normalise(nb, path.stem, backend)
     except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError at start
         lines = [f"{path.name}: execution failed with {type(err).__name__}: {err}", traceback.format_exc()]
         for i, cell in enumerate(nb.cells):
@@ -243,7 +253,8 @@ def execute(path, backend, hub):
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(cache, ignore_errors=True)
-    return normalise(nb, path.stem, backend)
+        RUN_PATHS.clear()
+    return nb
 
 
 def write_atomic(path, text):
@@ -265,6 +276,11 @@ def resolve(name):
 
 
 def main(argv):
+    if argv[:1] == ["--normalise"] and len(argv) == 3:
+        # The post-processing step alone, on an already executed notebook (for tests): prints it.
+        nb = nbformat.read(argv[1], as_version=4)
+        sys.stdout.write(nbformat.writes(normalise(nb, Path(argv[1]).stem, argv[2])))
+        return 0
     if argv[:1] == ["--json"]:
         rest = argv[1:]
         backend = default_backend()
