@@ -5,8 +5,9 @@
  * Every word token of an example falls in exactly one category (entity tokens are a category of
  * their own): `<s>` and `</s>`, the entity markers (`<ent>`, `<ent2>`), the mention's words (between
  * the markers) and the other words. Only the mention's words and the other words have a position:
- * distances count the other words between a word and the mention, skipping `<s>`, `</s>` and markers,
- * so the word right before the opening marker is −1 and the word right after the closing one +1.
+ * distances count the other words (tokens, or whole words) between a word and the mention, skipping
+ * `<s>`, `</s>` and markers, so the word right before the opening marker is −1 and the word right
+ * after the closing one +1.
  */
 
 /** Word tokens that mark a mention in LUKE's input (the tokenizer's additional special tokens). */
@@ -131,11 +132,24 @@ export function formatPositionBins(bins: readonly PositionBin[]): string {
 }
 
 /**
+ * What a distance counts: word tokens (BPE pieces, LUKE's "words"), or whole words, where a piece
+ * that does not start with the byte-level space "Ġ" (or SentencePiece's "▁") continues the word before it.
+ */
+export type DistanceUnit = "token" | "word";
+export const DISTANCE_UNITS: readonly DistanceUnit[] = ["token", "word"];
+
+/**
  * Each token's category and signed distance to the mention (NaN where there is none), for an example
  * of `wordCount` words and `tokens.length - wordCount` entities, the mention spanning word positions
- * `span` (markers included, as LUKE's entity_position_ids give it).
+ * `span` (markers included, as LUKE's entity_position_ids give it). With unit "word", every piece of a
+ * word gets the word's distance.
  */
-export function mentionPositions(tokens: readonly string[], wordCount: number, span: readonly number[]): { category: MaskTargetCategory[]; distance: number[] } {
+export function mentionPositions(
+  tokens: readonly string[],
+  wordCount: number,
+  span: readonly number[],
+  unit: DistanceUnit = "token",
+): { category: MaskTargetCategory[]; distance: number[] } {
   const first = Math.min(...span);
   const last = Math.max(...span);
   const category: MaskTargetCategory[] = tokens.map((t, k) => {
@@ -145,11 +159,23 @@ export function mentionPositions(tokens: readonly string[], wordCount: number, s
     if (ENTITY_MARKER_TOKENS.has(t)) return "marker";
     return k >= first && k <= last ? "mention" : "context";
   });
+  // Word numbers of the context tokens: a new word at every token ("token"), or where a piece starts
+  // with a space marker or follows something that is not a context word ("word").
+  const word = tokens.map(() => -1);
+  let w = -1;
+  for (let k = 0; k < wordCount; k++) {
+    if (category[k] !== "context") continue;
+    const starts = unit === "token" || k === 0 || category[k - 1] !== "context" || /^[Ġ▁]/.test(tokens[k]);
+    if (starts) w++;
+    word[k] = w;
+  }
   const distance = tokens.map(() => NaN);
-  let d = 0;
-  for (let k = first - 1; k >= 0; k--) if (category[k] === "context") distance[k] = --d;
-  d = 0;
-  for (let k = last + 1; k < wordCount; k++) if (category[k] === "context") distance[k] = ++d;
+  const before = [...new Set(word.filter((v, k) => v >= 0 && k < first))].sort((a, b) => b - a);
+  const after = [...new Set(word.filter((v, k) => v >= 0 && k > last))].sort((a, b) => a - b);
+  word.forEach((v, k) => {
+    if (v < 0) return;
+    distance[k] = k < first ? -(before.indexOf(v) + 1) : after.indexOf(v) + 1;
+  });
   for (let k = first; k <= last; k++) if (category[k] === "mention") distance[k] = 0;
   return { category, distance };
 }

@@ -1,18 +1,18 @@
 /**
  * `lukelab analyze attention --records FILE.jsonl [--records …] --output-dir OUT [--bins …]
- * [--pair "tok1,tok2"]… [--duplicates mean|first|last] [--ignore-case] [--entity N] [--no-html]`:
+ * [--distance-unit token|word] [--pair "tok1,tok2"]… [--duplicates mean|first|last] [--ignore-case] [--entity N] [--no-html]`:
  * attention statistics over the attention records of runs (entity-typing run --output-attentions).
  * Everything is read and computed before anything is written, so bad input writes nothing.
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_POSITION_BINS, formatPositionBins, parsePositionBins } from "./bins";
+import { DEFAULT_POSITION_BINS, DISTANCE_UNITS, formatPositionBins, parsePositionBins, type DistanceUnit } from "./bins";
 import { attentionStatistics, writeAttentionReport } from "./report";
 import { PAIR_DUPLICATE_MODES, parseTokenPair, type PairDuplicateMode } from "./stats";
 
 export const USAGE = `lukelab analyze attention --records FILE.jsonl [--records FILE.jsonl …] --output-dir OUT
-                          [--bins SPEC] [--pair "FROM,TO"]… [--duplicates mean|first|last]
-                          [--ignore-case] [--entity N] [--no-html]
+                          [--bins SPEC] [--distance-unit token|word] [--pair "FROM,TO"]…
+                          [--duplicates mean|first|last] [--ignore-case] [--entity N] [--no-html]
       What the [MASK] entity attends to, over every example of the attention records
       (attentions_dev.jsonl / attentions_test.jsonl of \`lukelab entity-typing run --output-attentions\`),
       as mean ± standard error over examples, per layer and per head. Writes to OUT:
@@ -25,8 +25,11 @@ Options:
   --records FILE     an attentions_*.jsonl file; repeat for several (all from the same model)
   --output-dir OUT   where the tables and figures go
   --bins SPEC        distance bins, comma-separated: "k", "a..b" (ends included, ±inf allowed) or "inside"
-                     (the mention's words); distances count words, −1 is the word before the opening marker
+                     (the mention's words); −1 is the word just before the opening marker, +1 the one after the
+                     closing marker (markers, <s> and </s> are skipped)
                      [default: ${formatPositionBins(DEFAULT_POSITION_BINS)}]
+  --distance-unit U  what distances count: token (word tokens, BPE pieces) or word (whole words: a piece
+                     without a leading "Ġ" continues the word before it) [default: token]
   --pair "FROM,TO"   token-to-token attention (how much FROM attends to TO) across layers, over the examples
                      that have both tokens; tokens as shown, without the byte-level "Ġ" (e.g. "doctor,nurse",
                      "[MASK],<ent>"); a comma inside a token is "\\,"; repeat for several pairs
@@ -66,6 +69,7 @@ export async function command(argv: readonly string[]): Promise<number> {
       records: { type: "string", multiple: true },
       "output-dir": { type: "string" },
       bins: { type: "string" },
+      "distance-unit": { type: "string", default: "token" },
       pair: { type: "string", multiple: true },
       duplicates: { type: "string", default: "mean" },
       "ignore-case": { type: "boolean", default: false },
@@ -93,10 +97,12 @@ export async function command(argv: readonly string[]): Promise<number> {
   const pairs = usage(() => (values.pair ?? []).map(parseTokenPair));
   const duplicates = values.duplicates as PairDuplicateMode;
   if (!PAIR_DUPLICATE_MODES.includes(duplicates)) throw new AttentionUsageError(`--duplicates must be one of ${PAIR_DUPLICATE_MODES.join(", ")}, got ${values.duplicates}`);
+  const distanceUnit = values["distance-unit"] as DistanceUnit;
+  if (!DISTANCE_UNITS.includes(distanceUnit)) throw new AttentionUsageError(`--distance-unit must be one of ${DISTANCE_UNITS.join(", ")}, got ${values["distance-unit"]}`);
   const entity = Number(values.entity);
   if (!Number.isInteger(entity) || entity < 0) throw new AttentionUsageError(`--entity must be a whole number ≥ 0, got ${values.entity}`);
 
-  const report = await attentionStatistics(records, { bins, pairs, duplicates, ignoreCase: values["ignore-case"], entity });
+  const report = await attentionStatistics(records, { bins, distanceUnit, pairs, duplicates, ignoreCase: values["ignore-case"], entity });
   const written = writeAttentionReport(report, outputDir, { html: !values["no-html"] });
   const lines = [
     `analysed ${report.examples} example${report.examples === 1 ? "" : "s"} (${report.layers} layers × ${report.heads} heads) from ${report.sources.map((s) => `${s.source} (${s.examples})`).join(", ")}`,

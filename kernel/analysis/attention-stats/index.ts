@@ -3,8 +3,8 @@
  * mention, the markers, the mention, <s> and </s>) and token-to-token attention across layers, as
  * mean ± SE over the examples of attention records or forward results. See docs/attention-statistics.md.
  */
-export { DEFAULT_POSITION_BINS, MENTION_BIN, ENTITY_MARKER_TOKENS, MASK_TARGET_CATEGORIES, positionBinIndices, checkPositionBins, positionBin, formatPositionBins, parsePositionBins, mentionPositions } from "./bins";
-export type { PositionBin, MaskTargetCategory } from "./bins";
+export { DEFAULT_POSITION_BINS, DISTANCE_UNITS, MENTION_BIN, ENTITY_MARKER_TOKENS, MASK_TARGET_CATEGORIES, positionBinIndices, checkPositionBins, positionBin, formatPositionBins, parsePositionBins, mentionPositions } from "./bins";
+export type { DistanceUnit, PositionBin, MaskTargetCategory } from "./bins";
 export { attentionAt, checkAttentionExample, attentionExampleFromForward, attentionExampleFromRecord, readAttentionRecords } from "./examples";
 export type { AttentionExample, ForwardWithAttentions, ForwardExampleOptions } from "./examples";
 export { AttentionStatsBuilder, PAIR_DUPLICATE_MODES, computeAttentionStatistics, tokenPairKey, parseTokenPair } from "./stats";

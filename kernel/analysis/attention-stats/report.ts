@@ -114,7 +114,7 @@ function examplesNote(stats: AttentionStatistics): string {
 
 /** The entity's attention per position bin over the layers, heads averaged: one line per bin. */
 export function positionBinsFigure(stats: AttentionStatistics): PlotlyPayload {
-  const title = `[MASK] entity → words by distance to the mention (${examplesNote(stats)}, mean ± SE)`;
+  const title = `[MASK] entity → words by distance to the mention${stats.distanceUnit === "word" ? " in words" : ""} (${examplesNote(stats)}, mean ± SE)`;
   return {
     data: stats.bins.map((b, k) => layerTrace(b.kind === "inside" ? "mention words" : b.label, stats.position.byLayer.map((row) => row[k]), colour(k), b.kind === "inside" ? { line: { color: colour(k), width: 3 } } : {})),
     layout: {
@@ -260,6 +260,7 @@ export function attentionSummary(report: AttentionReport): Record<string, unknow
     heads: report.heads,
     entity: report.entity,
     bins: formatPositionBins(report.bins),
+    distance_unit: report.distanceUnit,
     duplicates: report.duplicates,
     ignore_case: report.ignoreCase,
     pairs: report.pairs.map((p, k) => ({ name: tokenPairName(p, k), from: p.from, to: p.to, examples_with_both: p.matches.length, examples_without: p.lacking })),

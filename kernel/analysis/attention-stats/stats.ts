@@ -16,7 +16,18 @@
  */
 import { prettifyToken } from "../../display/attention-scene";
 import type { AttentionRecord } from "../../tasks/entity-typing/attention-records";
-import { DEFAULT_POSITION_BINS, MASK_TARGET_CATEGORIES, positionBinIndices, checkPositionBins, parsePositionBins, mentionPositions, type PositionBin, type MaskTargetCategory } from "./bins";
+import {
+  DEFAULT_POSITION_BINS,
+  DISTANCE_UNITS,
+  MASK_TARGET_CATEGORIES,
+  checkPositionBins,
+  mentionPositions,
+  parsePositionBins,
+  positionBinIndices,
+  type DistanceUnit,
+  type MaskTargetCategory,
+  type PositionBin,
+} from "./bins";
 import { attentionExampleFromForward, attentionExampleFromRecord, readAttentionRecords, type AttentionExample, type ForwardWithAttentions, type ForwardExampleOptions } from "./examples";
 
 /** A mean over examples with its standard error; null where n is 0 (mean) or below 2 (SE). */
@@ -59,6 +70,8 @@ export const PAIR_DUPLICATE_MODES: readonly PairDuplicateMode[] = ["mean", "firs
 export interface AttentionStatsOptions extends ForwardExampleOptions {
   /** Distance bins (default DEFAULT_POSITION_BINS), or their command-line form ("-inf..-11,…"). */
   bins?: readonly PositionBin[] | string;
+  /** What distances count: word tokens (default) or whole words (pieces joined at the "Ġ" word starts). */
+  distanceUnit?: DistanceUnit;
   /** Token pairs [from, to] (or "from,to"): how much `from` attends to `to`. */
   pairs?: readonly (readonly [string, string] | string)[];
   /** Repeated tokens in a pair (default "mean": the mean over every occurrence pair). */
@@ -98,6 +111,7 @@ export interface AttentionStatistics {
   sources: { source: string; examples: number }[];
   entity: number;
   bins: PositionBin[];
+  distanceUnit: DistanceUnit;
   duplicates: PairDuplicateMode;
   ignoreCase: boolean;
   position: { byHead: MeanAndSe[][][]; byLayer: MeanAndSe[][] };
@@ -137,6 +151,7 @@ function grid<T>(a: number, b: number, f: (i: number, j: number) => T): T[][] {
  */
 export class AttentionStatsBuilder {
   readonly bins: PositionBin[];
+  readonly distanceUnit: DistanceUnit;
   readonly pairs: [string, string][];
   readonly duplicates: PairDuplicateMode;
   readonly ignoreCase: boolean;
@@ -150,6 +165,8 @@ export class AttentionStatsBuilder {
 
   constructor(options: AttentionStatsOptions = {}) {
     this.bins = typeof options.bins === "string" ? parsePositionBins(options.bins) : checkPositionBins(options.bins ?? DEFAULT_POSITION_BINS);
+    this.distanceUnit = options.distanceUnit ?? "token";
+    if (!DISTANCE_UNITS.includes(this.distanceUnit)) throw new Error(`distanceUnit: "${this.distanceUnit}" is not one of ${DISTANCE_UNITS.join(", ")}`);
     this.pairs = (options.pairs ?? []).map((p) => (typeof p === "string" ? parseTokenPair(p) : [p[0], p[1]]));
     this.duplicates = options.duplicates ?? "mean";
     if (!PAIR_DUPLICATE_MODES.includes(this.duplicates)) throw new Error(`duplicates: "${this.duplicates}" is not one of ${PAIR_DUPLICATE_MODES.join(", ")}`);
@@ -181,7 +198,7 @@ export class AttentionStatsBuilder {
     if (this.entity >= ex.entityCount) throw new Error(`${ex.where}: has ${ex.entityCount} entities, no entity ${this.entity} to study`);
     const S = ex.tokens.length;
     const query = ex.wordCount + this.entity;
-    const positions = mentionPositions(ex.tokens, ex.wordCount, ex.entitySpans[this.entity]);
+    const positions = mentionPositions(ex.tokens, ex.wordCount, ex.entitySpans[this.entity], this.distanceUnit);
     const binOf = positionBinIndices(positions, this.bins);
     const categoryIndex = new Map<MaskTargetCategory, number>(MASK_TARGET_CATEGORIES.map((c, i) => [c.category, i]));
     const catOf = positions.category.map((c) => categoryIndex.get(c)!);
@@ -261,6 +278,7 @@ export class AttentionStatsBuilder {
       sources: this.sources.map((s) => ({ ...s })),
       entity: this.entity,
       bins: this.bins,
+      distanceUnit: this.distanceUnit,
       duplicates: this.duplicates,
       ignoreCase: this.ignoreCase,
       position: { byHead: cells(pos.byHead, B).byHead, byLayer: cells(pos.byLayer, B).byLayer },

@@ -137,8 +137,22 @@ interface Reference {
   pairs: { by_layer: Row[]; by_head: Row[]; examples: { index: number; from: number[]; to: number[] }[] }[];
 }
 
-function checkAgainstReference(out: string, files: string[], bins: readonly PositionBin[], pairs: [string, string][], options: { duplicates?: string; ignoreCase?: boolean } = {}): Reference {
-  const ref = runPython<Reference>(REFERENCE, [], { files, bins: refBins(bins), pairs, duplicates: options.duplicates ?? "mean", ignore_case: options.ignoreCase ?? false, entity: 0 });
+function checkAgainstReference(
+  out: string,
+  files: string[],
+  bins: readonly PositionBin[],
+  pairs: [string, string][],
+  options: { duplicates?: string; ignoreCase?: boolean; distanceUnit?: string } = {},
+): Reference {
+  const ref = runPython<Reference>(REFERENCE, [], {
+    files,
+    bins: refBins(bins),
+    pairs,
+    duplicates: options.duplicates ?? "mean",
+    ignore_case: options.ignoreCase ?? false,
+    entity: 0,
+    distance_unit: options.distanceUnit ?? "token",
+  });
   const t = (name: string) => readCsv(join(out, "tables", `${name}.csv`));
   compareRows(t("position_bins"), ref.position_bins, ["layer", "bin"], "position_bins");
   compareRows(t("position_bins_by_head"), ref.position_bins_by_head, ["layer", "head", "bin"], "position_bins_by_head");
@@ -184,14 +198,17 @@ test("a real run's records: every table equals the NumPy reference (default and 
     assert.ok(existsSync(join(out, "figures", `${name}.html`)));
   }
 
-  // Custom bins with a gap (−4..−3 left out) and duplicates = last.
+  // Custom bins with a gap (−4..−3 left out), distances in whole words, duplicates = last.
   const bins = parsePositionBins("-inf..-5,-2..-1,inside,1..3,4..inf");
   const out2 = join(work, "real-custom");
-  const r2 = lukelab(["analyze", "attention", "--records", files[0], "--output-dir", out2, "--bins", "-inf..-5,-2..-1,inside,1..3,4..inf", "--pair", "a,the", "--duplicates", "last", "--no-html"]);
+  const r2 = lukelab([
+    "analyze", "attention", "--records", files[0], "--output-dir", out2, "--bins", "-inf..-5,-2..-1,inside,1..3,4..inf",
+    "--distance-unit", "word", "--pair", "a,the", "--duplicates", "last", "--no-html",
+  ]);
   assert.equal(r2.status, 0, r2.stderr + r2.stdout);
   assert.ok(!existsSync(join(out2, "figures", "position_bins.html")), "--no-html writes no HTML");
   assert.ok(existsSync(join(out2, "figures", "position_bins.svg")));
-  checkAgainstReference(out2, [files[0]], bins, [["a", "the"]], { duplicates: "last" });
+  checkAgainstReference(out2, [files[0]], bins, [["a", "the"]], { duplicates: "last", distanceUnit: "word" });
 });
 
 test("hand-built records: mention at the start and the end, repeated tokens, an example lacking the pair", { timeout: 60_000 }, () => {
@@ -219,6 +236,10 @@ test("distances count the words between a word and the mention, skipping markers
   const { category, distance } = mentionPositions(tokens, 9, [3, 4, 5, 6]);
   assert.deepEqual(category, ["start", "context", "context", "marker", "mention", "mention", "marker", "context", "end", "entity"]);
   assert.deepEqual(distance.map((d) => (Number.isNaN(d) ? null : d)), [null, -2, -1, null, 0, 0, null, 1, null, null]);
+  // Whole words: "Ġp ro posed" is one word, the first piece after a marker starts one.
+  const pieces = ["<s>", "ĠHe", "Ġp", "ro", "posed", "<ent>", "ĠAl", "an", "<ent>", "Ġto", "day", "Ġ.", "</s>", "[MASK]"];
+  const words = mentionPositions(pieces, 13, [5, 6, 7, 8], "word").distance.map((d) => (Number.isNaN(d) ? null : d));
+  assert.deepEqual(words, [null, -2, -1, -1, -1, null, 0, 0, null, 1, 1, 2, null, null]);
   assert.deepEqual(parseTokenPair("a\\,b, c"), ["a,b", "c"]);
   assert.throws(() => parseTokenPair("a"), /expected two tokens "from,to"/);
   assert.throws(() => parsePositionBins("-3..-1,-1"), /overlap/);

@@ -10,7 +10,7 @@ data with NumPy and computes, for the query row of entity `entity`:
                   repeated tokens: mean over all (i, j) pairs, or the first or last occurrence
 
 stdin: {"files": [...], "bins": [[from, to] | "inside", ...] (null = +-inf), "pairs": [[a, b], ...],
-        "duplicates": "mean", "ignore_case": false, "entity": 0}
+        "duplicates": "mean", "ignore_case": false, "entity": 0, "distance_unit": "token" | "word"}
 stdout: {"position_bins": [rows], "position_bins_by_head": [...], "mask_targets": [...],
          "mask_targets_by_head": [...], "pairs": [{"by_layer": [...], "by_head": [...], "examples": [...]}]}
 where a row is {"layer", ["head"], "bin" | "target", "n", "mean", "se"} (mean/se null when undefined).
@@ -149,13 +149,26 @@ def main():
             if mask.any():
                 per_target[name].append(row[:, :, mask].sum(axis=-1))
 
+        # Words: runs of context tokens; with unit "word" a piece without a leading space marker
+        # continues the word of the context token right before it.
+        words = []
+        for k in range(W):
+            if cat[k] != "other words":
+                continue
+            joins = spec.get("distance_unit", "token") == "word" and k > 0 and cat[k - 1] == "other words" and not tokens[k].startswith(("Ġ", "▁"))
+            if joins:
+                words[-1].append(k)
+            else:
+                words.append([k])
         distance = {}
-        before = [k for k in range(W) if k < lo and cat[k] == "other words"]
-        after = [k for k in range(W) if k > hi and cat[k] == "other words"]
-        for i, k in enumerate(sorted(before, reverse=True)):
-            distance[k] = -(i + 1)
-        for i, k in enumerate(sorted(after)):
-            distance[k] = i + 1
+        before = [w for w in words if w[0] < lo]
+        after = [w for w in words if w[0] > hi]
+        for i, w in enumerate(reversed(before)):
+            for k in w:
+                distance[k] = -(i + 1)
+        for i, w in enumerate(after):
+            for k in w:
+                distance[k] = i + 1
         for b, name in zip(bins, bin_names):
             if b == "inside":
                 keys = [k for k in range(W) if cat[k] == "mention words"]
