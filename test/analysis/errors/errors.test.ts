@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as aq from "arquero";
@@ -95,9 +95,18 @@ test("a dataset or results file that is not the run's gets an error naming the f
   results.evaluation_predict_label.label_list = results.evaluation_predict_label.label_list.map((l: string) => `PER-${l}`);
   writeFileSync(join(foreign, "results.json"), JSON.stringify(results));
   assert.throws(() => misclassifiedExamples(foreign, "dev"), /dev\.json: example 0: unknown label "\w+"; the labels are PER-entity/);
-  // No predictions, not a run folder, a broken results.json.
+  // No logits: the predictions file gives the same examples without probabilities; a malformed line is named.
   delete results.evaluation_predict_label;
   writeFileSync(join(foreign, "results.json"), JSON.stringify(results));
+  writeFileSync(join(foreign, "dev_predictions.jsonl"), readFileSync(join(runDir, "dev_predictions.jsonl")));
+  const withLogits = misclassifiedExamples(runDir, "dev");
+  const withoutLogits = misclassifiedExamples(foreign, "dev");
+  assert.deepEqual(withoutLogits.misclassified.map((e) => ({ ...e, top: [] })), withLogits.misclassified.map((e) => ({ ...e, top: [] })));
+  assert.ok(withoutLogits.misclassified.every((e) => e.top.length === 0));
+  writeFileSync(join(foreign, "dev_predictions.jsonl"), '{"predictions": ["person"], "labels": []}\n{"predictions": ["mammal"], "labels": []}\n');
+  assert.throws(() => misclassifiedExamples(foreign, "dev"), /foreign\/dev_predictions\.jsonl:2: "predictions" holds "mammal", not one of the labels/);
+  // No predictions, not a run folder, a broken results.json.
+  rmSync(join(foreign, "dev_predictions.jsonl"));
   assert.throws(() => misclassifiedExamples(foreign, "dev"), /foreign\/results\.json: has no dev predictions \(evaluation_predict_label\.dev\) and there is no dev_predictions\.jsonl beside it/);
   assert.throws(() => readRunFolder(root), /no results\.json here; give the output folder of an entity-typing run/);
   writeFileSync(join(foreign, "results.json"), JSON.stringify({ attentions: [] }));
