@@ -5,6 +5,12 @@
  * start layout comes from its own seeded generator, so the same data, seed and options give the same
  * layout every time, on every machine. Runs are few (tens), so exact t-SNE is cheap.
  *
+ * Why this library: of the t-SNE packages on npm, `tsne` and `@keckelt/tsne` (ports of tsnejs) and
+ * `tsne-js` draw their start layout from Math.random, so they cannot be seeded, and are no longer
+ * developed; DruidJS is (0.9.0), ships a CommonJS build next to its ES module (this project compiles
+ * to CommonJS) and needs Node 20. Its licence is LGPL-3.0-or-later, which allows use as an unmodified
+ * dependency of this MIT project.
+ *
  * What is fixed here rather than left to the library's defaults:
  *   - perplexity: default min(30, (n - 1) / 3) (the usual bound 3·perplexity ≤ n - 1; scikit-learn's
  *     30 is meant for thousands of points); a given perplexity must lie in [1, n - 1], since a point's
