@@ -48,7 +48,9 @@ function compare(stats: DatasetStatistics, ref: Reference): void {
   }
 }
 
-test("Open Entity (../shared/data/open-entity): every count and length as Python computes them", { timeout: 120_000 }, () => {
+test("Open Entity (../shared/data/open-entity, ERNIE and UW crowd forms): every count and length as Python computes them", { timeout: 120_000 }, () => {
+  const crowd = join(OPEN_ENTITY, "crowd");
+  compare(datasetStatistics(crowd), runPython<Reference>(REFERENCE, [crowd]));
   const stats = datasetStatistics(OPEN_ENTITY);
   compare(stats, runPython<Reference>(REFERENCE, [OPEN_ENTITY]));
   // The tables survive CSV; fractions are counts over the split's examples.
