@@ -134,13 +134,16 @@ export function positionBinsByHeadFigure(stats: AttentionStatistics): PlotlyPayl
   const H = stats.heads;
   const cols = Math.ceil(Math.sqrt(H));
   const rows = Math.ceil(H / cols);
-  const gap = 0.06;
+  const gap = 0.08;
+  const vgap = 0.1;
   const w = (1 - gap * (cols - 1)) / cols;
-  const hgt = (1 - gap * (rows - 1)) / rows;
+  const hgt = (1 - vgap * (rows - 1)) / rows;
   const layout: Record<string, unknown> = {
     title: { text: `[MASK] entity → words by distance to the mention, per head (${examplesNote(stats)}, mean ± SE)` },
     hovermode: "closest",
-    height: Math.max(440, 220 * rows),
+    height: 140 + 240 * rows,
+    // Wide enough for readable panels (the static image takes its size from here too).
+    ...(cols > 2 ? { width: 180 + 320 * cols } : {}),
     margin: { t: 60, l: 70, r: 30, b: 60 },
     legend: { title: { text: "distance to mention" } },
   };
@@ -148,8 +151,10 @@ export function positionBinsByHeadFigure(stats: AttentionStatistics): PlotlyPayl
   for (let h = 0; h < H; h++) {
     const [r, c] = [Math.floor(h / cols), h % cols];
     const suffix = h === 0 ? "" : String(h + 1);
-    layout[`xaxis${suffix}`] = { ...layerAxis(stats.layers, `layer, head ${h}`), domain: [c * (w + gap), c * (w + gap) + w], anchor: `y${suffix}` };
-    layout[`yaxis${suffix}`] = { ...axis(c === 0 ? "attention mass" : "", { rangemode: "tozero" }), domain: [1 - (r * (hgt + gap) + hgt), 1 - r * (hgt + gap)], anchor: `x${suffix}` };
+    // Each panel's y axis names its head; only the bottom row's x axes say "layer".
+    const bottom = h + cols >= H;
+    layout[`xaxis${suffix}`] = { ...layerAxis(stats.layers, bottom ? "layer (0 = first)" : ""), domain: [c * (w + gap), c * (w + gap) + w], anchor: `y${suffix}` };
+    layout[`yaxis${suffix}`] = { ...axis(`head ${h}`, { rangemode: "tozero" }), domain: [1 - (r * (hgt + vgap) + hgt), 1 - r * (hgt + vgap)], anchor: `x${suffix}` };
     stats.bins.forEach((b, k) => {
       const name = b.kind === "inside" ? "mention words" : b.label;
       data.push(
