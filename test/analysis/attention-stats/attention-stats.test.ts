@@ -9,9 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import * as aq from "arquero";
 import {
   DEFAULT_POSITION_BINS,
@@ -90,6 +90,8 @@ before(() => {
   handBuilt = join(work, "hand-built.jsonl");
   writeFileSync(handBuilt, HAND_BUILT.map((ex, i) => JSON.stringify(record(ex.tokens, ex.span, i, 2, 3))).join("\n") + "\n");
 });
+
+after(() => rmSync(work, { recursive: true, force: true }));
 
 type Row = Record<string, unknown>;
 
