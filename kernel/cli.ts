@@ -40,6 +40,10 @@ Usage:
       What the [MASK] entity attends to over a run's attention records (words by distance to the
       mention, markers, <s>, </s>) and token-to-token attention across layers, as mean ± SE tables
       and figures (see \`lukelab analyze attention --help\`).
+  lukelab analyze bias --model DIR --probe FILE.yaml --output-dir OUT [--permutations N] [--seed S]
+      Templates filled with groups of names or pronouns: label scores and attention from the name to
+      target words ("doctor", "nurse"), groups compared by Welch's t-test and a permutation test, as
+      CSV tables and figures (see \`lukelab analyze bias --help\`).
   lukelab analyze errors --run DIR --output-dir OUT [--split dev|test] [--dataset-dir DIR]
       A run's misclassified examples with their top-3 label probabilities: JSON lines, CSV and a
       per-class figure whose cells list them (see \`lukelab analyze errors --help\`).
