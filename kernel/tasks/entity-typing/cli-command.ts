@@ -4,6 +4,7 @@
  */
 import { OPTION_SPECS, DEFAULT_OPTIONS, type EntityTypingOptions, type OptionSpec } from "./options";
 import { runEntityTyping } from "./run";
+import { summaryLines } from "./summary";
 
 /** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
 export class EntityTypingUsageError extends Error {
@@ -146,6 +147,7 @@ export async function entityTypingCommand(argv: readonly string[]): Promise<numb
   if (r.best_epoch !== undefined) lines.push(`best epoch: ${r.best_epoch}`);
   if (r.dev_f1 !== undefined) lines.push(`dev:  precision ${fmt(r.dev_precision)}  recall ${fmt(r.dev_recall)}  f1 ${fmt(r.dev_f1)}`);
   if (r.test_f1 !== undefined) lines.push(`test: precision ${fmt(r.test_precision)}  recall ${fmt(r.test_recall)}  f1 ${fmt(r.test_f1)}`);
+  lines.push(...summaryLines(r));
   process.stdout.write(lines.join("\n") + "\n");
   return 0;
 }

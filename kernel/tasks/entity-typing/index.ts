@@ -14,6 +14,8 @@ export {
 } from "./options";
 export { constantAnswerPrf, microPrf, multiHot, perLabelPrf, predictedLabels, prfFromCounts, type Counts, type LabelFigures, type Prf } from "./metrics";
 export { devCurve, readResults, validateResults, type EntityTypingResults, type PredictionsBlock } from "./results";
+export { baselineRecord, constantSetPrf, majorityBaseline, readBaseline, type BaselineRecord, type ConstantBaseline } from "./baseline";
+export { SUMMARY_TITLE, summaryLines } from "./summary";
 export { DEFAULT_TOKENIZER_DIR, MODEL_SIZE_PRESETS, loadWeights, prepareModel, type ModelSource, type PreparedModel } from "./model-setup";
 export { collate, encodeExamples, toEncodeInput, type EncodedExample } from "./inputs";
 export { evaluateSplit, type EvaluateOptions, type SplitEvaluation } from "./evaluate";

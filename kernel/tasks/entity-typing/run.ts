@@ -34,6 +34,7 @@ import type { Prf } from "./metrics";
 import { HEAD, prepareModel } from "./model-setup";
 import { logParameters, notApplicableNotes, resolveOptions, runFingerprint, type EntityTypingOptions } from "./options";
 import { validateResults, type EntityTypingResults } from "./results";
+import { baselineRecord } from "./baseline";
 
 export interface RunHooks {
   /** Log lines (default: stderr unless --quiet). */
@@ -230,6 +231,8 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
       training_loss: "one value per optimiser step: the mean loss of its micro-batches, not divided by the gradient accumulation steps",
       model: prepared.description,
       resumed,
+      // The best constant answer (chosen on the training examples), the bar a trained model must clear.
+      baseline: baselineRecord({ train: trainExamples, dev: data.dev, test: data.test }, labels),
     };
     const checked = validateResults(JSON.parse(JSON.stringify(all)), join(options.outputDir, "results.json"));
     writeFileAtomic(join(options.outputDir, "results.json"), JSON.stringify(all) + "\n");
