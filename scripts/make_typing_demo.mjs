@@ -15,8 +15,8 @@
 //     of"), not from the sentence alone;
 //   - every mention string belongs to one split only (train, dev or test, by a hash of the string),
 //     so dev and test ask about mentions the model has never seen, built from the same vocabulary;
-//   - some words name a person in one sentence and a city in another ("Lincoln said" / "flew to
-//     Lincoln"): only the context tells them apart;
+//   - some words name a person in one sentence and a city in another ("Dr. Winston was born
+//     in …" / "visitors came to Winston"): only the context tells them apart;
 //   - label sets are those of Open Entity, several with two labels (location + place, organization +
 //     group, group + person, organization + place, object + entity), a few with none; no label set
 //     covers more than a fifth of the examples, so a constant answer scores about 0.3 F1.

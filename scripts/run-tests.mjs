@@ -19,6 +19,8 @@
 //              `lukelab entity-typing run` processes, whose maths tasks/ and train/ cover per backend.
 //   open-entity  one real training run on ../shared/data/open-entity (minutes); its maths is covered
 //              per backend by tasks/ and train/.
+//   main-job   the main job (`npm start`, scripts/main-job.mjs) trained once (about a minute); the
+//              same maths is covered per backend by tasks/ and train/.
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -28,7 +30,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity"];
+const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job"];
 
 function find(dir) {
   const out = [];

@@ -5,10 +5,18 @@
 #      implementation (torch 2.13.0 CPU, transformers) used by the parity tests and benchmarks
 #   3. the tslab kernel spec registered inside that venv, pointing at the local tslab
 # Each step is skipped when it is already up to date, so running it again is cheap.
+#
+# Usage: scripts/setup.sh [all|main]
+#   all (default; `npm test`, `npm run setup`): everything, for the tests, notebooks and benchmarks.
+#   main (`npm start`): only what the main job uses: the npm packages and the native TensorFlow
+#        backend (WebAssembly when it cannot be built). No Python venv, kernel spec, extension,
+#        Chromium or Slurm, and nothing that needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 log() { printf '[setup] %s\n' "$*" >&2; }
+MODE=${1:-all}
+case "$MODE" in all|main) ;; *) echo "usage: scripts/setup.sh [all|main] (got '$MODE')" >&2; exit 2 ;; esac
 
 # --- 1. npm ---------------------------------------------------------------------------------
 lock_sum=$(sha256sum package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
@@ -21,6 +29,13 @@ fi
 # The package resolves itself by name, so notebooks and scripts in this folder can
 # `import ... from "lukelab"` exactly as a user who installed it from npm would.
 ln -sfn .. node_modules/lukelab
+
+# --- main: the main job needs no more than the npm packages and, for speed, native TensorFlow ---
+if [ "$MODE" = main ]; then
+  bash scripts/native.sh || log "native TensorFlow backend not available; the main job runs on WebAssembly"
+  log "ready for the main job: node_modules (the tests also need \`npm run setup\`)"
+  exit 0
+fi
 
 # --- 2. Python venv -------------------------------------------------------------------------
 PY=${PYTHON:-python3}
