@@ -98,12 +98,17 @@ const show = (v: unknown) => JSON.stringify(v) ?? String(v);
 /** Code-point length. */
 const cpLength = (s: string) => Array.from(s).length;
 
-/** Whole-word, case-sensitive occurrences of `word` in `text` (UTF-16 indices). */
-export function wordOccurrences(text: string, word: string): number[] {
+const isLetterOrDigit = (c: string) => /[\p{L}\p{N}\p{M}_]/u.test(c);
+
+/**
+ * Whole-word, case-sensitive occurrences of `word` in `text` (UTF-16 indices): neither neighbour is a
+ * letter, digit, mark or "_" (or whatever `isWordChar` says, e.g. for a string of UTF-8 bytes).
+ */
+export function wordOccurrences(text: string, word: string, isWordChar: (c: string) => boolean = isLetterOrDigit): number[] {
   const out: number[] = [];
-  const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+  const inWord = (c: string | undefined) => c !== undefined && isWordChar(c);
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-    if (!isWordChar(text[at - 1]) && !isWordChar(text[at + word.length])) out.push(at);
+    if (!inWord(text[at - 1]) && !inWord(text[at + word.length])) out.push(at);
   }
   return out;
 }

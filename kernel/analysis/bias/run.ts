@@ -69,6 +69,9 @@ function tokenBytes(tokens: string[], special: ReadonlySet<string>): { text: str
   return { text, ranges };
 }
 
+/** In the byte string: ASCII letters, digits and "_", and every byte of a multi-byte UTF-8 character. */
+const byteInWord = (c: string) => /[A-Za-z0-9_]/.test(c) || c.charCodeAt(0) >= 0x80;
+
 /** UTF-8 bytes as a string of char codes 0–255 (to search in tokenBytes' text). */
 const byteString = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
 
@@ -94,8 +97,8 @@ function measure(example: FilledTemplate, result: ForwardResult, probe: BiasProb
   const targetTokens: Record<string, number[]> = {};
   for (const target of probe.targets) {
     const word = byteString(target);
-    const hits = wordOccurrences(text, word)
-      .map((at) => ranges.map((r, i) => (r[0] < at + word.length && r[1] > at ? i : -1)).filter((i) => i >= 0))
+    const hits = wordOccurrences(text, word, byteInWord)
+      .map((at) => ranges.map((r, i) => (r[1] > r[0] && r[0] < at + word.length && r[1] > at ? i : -1)).filter((i) => i >= 0))
       .filter((positions) => positions.length > 0 && !positions.some((p) => inMention.has(p)));
     if (hits.length !== 1) throw new Error(`${where}: found "${target}" ${hits.length} times among the tokens outside the mention, expected once`);
     targetTokens[target] = hits[0];
