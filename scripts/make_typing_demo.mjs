@@ -19,7 +19,7 @@
 //     in …" / "visitors came to Winston"): only the context tells them apart;
 //   - label sets are those of Open Entity, several with two labels (location + place, organization +
 //     group, group + person, organization + place, object + entity), a few with none; no label set
-//     covers more than a fifth of the examples, so a constant answer scores about 0.3 F1.
+//     covers more than a sixth of the examples, so a constant answer scores about 0.3 F1.
 //
 // Then the tokenizer of the main job's fresh model, trained on train.json's sentences
 // (scripts/make_typing_demo_tokenizer.py, with the project venv: `npm run setup` makes it).
@@ -179,7 +179,7 @@ function geoName() {
   return head === "River" || head === "Valley" || head === "Forest" || head === "Desert" || head === "Plain" || head === "Glacier" ? `the ${name} ${head}` : `${head} ${name}`;
 }
 
-/** How often each kind is the marked mention: no label set above about a fifth of the examples. */
+/** How often each kind is the marked mention: no label set above about a sixth of the examples. */
 const WEIGHTS = { person: 11, role: 6, people: 8, city: 10, geo: 6, venue: 6, institution: 6, company: 9, team: 7, event: 9, time: 9, object: 6, product: 3, abstract: 5, none: 2 };
 
 // --- templates: {kind} is a slot; every slot is filled, one of the asked kind is the mention -------
