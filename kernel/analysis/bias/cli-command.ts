@@ -36,6 +36,7 @@ Probe file:
   labels: [person]                # optional, default every label
   from: [mention, entity]         # optional: attention from the mention's tokens / the [MASK] entity
   layer: last                     # optional: 0-based layer compared (per-layer figures show all)
+  contrasts: [[doctor, nurse]]    # optional: also attention to doctor minus attention to nurse
   compare: [[group_a, group_b]]   # optional, default every pair
   by_template: false              # optional: also compare within each template
 `;

@@ -1,6 +1,7 @@
 /**
- * Comparisons between groups of a probe run: for every measure (a label score, or the attention from
- * the mention or the [MASK] entity to a target word at the probe's layer) and every pair of groups,
+ * Comparisons between groups of a probe run: for every measure (a label score, the attention from
+ * the mention or the [MASK] entity to a target word at the probe's layer, or the difference of two
+ * such attentions, a contrast) and every pair of groups,
  * the means, their difference, Welch's t-test and a permutation test.
  *
  * The examples of a group are its fillers in every template ("all"), or, with by_template, its
@@ -12,7 +13,7 @@ import type { ProbeExample, ProbeRun } from "./run";
 
 /** A number per example that groups are compared on. */
 export interface Measure {
-  /** Stable key, used in file names and tables: "score:person", "attention:mention:doctor". */
+  /** Stable key, used in file names and tables: "score:person", "attention:mention:doctor", "attention:entity:doctor-nurse". */
   key: string;
   /** Human-readable name for tables and figures. */
   title: string;
@@ -42,6 +43,18 @@ export function probeMeasures(run: ProbeRun): Measure[] {
         from,
         target,
         value: (e: ProbeExample) => e.attention[from]![target][run.layer],
+      });
+    }
+  }
+  for (const from of run.probe.from) {
+    for (const [a, b] of run.probe.contrasts) {
+      out.push({
+        key: `attention:${from}:${a}-${b}`,
+        title: `attention ${from === "entity" ? "[MASK] entity" : "mention"} → ${a} minus → ${b}, layer ${run.layer}`,
+        kind: "attention",
+        from,
+        target: `${a}-${b}`,
+        value: (e: ProbeExample) => e.attention[from]![a][run.layer] - e.attention[from]![b][run.layer],
       });
     }
   }

@@ -71,13 +71,19 @@ export function comparisonFigure(run: ProbeRun, comparison: Comparison, measure:
   };
 }
 
-/** Attention from a source to a target in every layer: mean ± SE per group of the pair, over every template. */
-export function layerFigure(run: ProbeRun, from: AttentionFrom, target: string, pair: readonly [string, string]): PlotlyPayload {
+/**
+ * Attention from a source to a target (or a contrast [a, b]: attention to a minus to b) in every
+ * layer: mean ± SE per group of the pair, over every template.
+ */
+export function layerFigure(run: ProbeRun, from: AttentionFrom, target: string | readonly [string, string], pair: readonly [string, string]): PlotlyPayload {
   const layers = Array.from({ length: run.layers }, (_, l) => l);
   const source = from === "entity" ? "[MASK] entity" : "mention";
+  const value = (e: ProbeRun["examples"][number], l: number) =>
+    typeof target === "string" ? e.attention[from]![target][l] : e.attention[from]![target[0]][l] - e.attention[from]![target[1]][l];
+  const what = typeof target === "string" ? `"${target}"` : `"${target[0]}" minus "${target[1]}"`;
   const data = pair.map((group, gi) => {
     const examples = groupExamples(run, group);
-    const perLayer = layers.map((l) => examples.map((e) => e.attention[from]![target][l]));
+    const perLayer = layers.map((l) => examples.map((e) => value(e, l)));
     return {
       type: "scatter",
       mode: "lines+markers",
@@ -89,7 +95,7 @@ export function layerFigure(run: ProbeRun, from: AttentionFrom, target: string, 
       hovertemplate: `${group}, layer %{x}: %{y:.4f}<extra></extra>`,
     };
   });
-  const title = `Attention ${source} → "${target}" by layer (mean ± SE, heads averaged)`;
+  const title = `Attention ${source} → ${what} by layer (mean ± SE, heads averaged)`;
   return {
     data,
     layout: {
@@ -97,7 +103,7 @@ export function layerFigure(run: ProbeRun, from: AttentionFrom, target: string, 
       hovermode: "closest",
       margin: { t: 60, l: 70, r: 30, b: 60 },
       xaxis: { title: { text: "layer (0-based)" }, tickvals: layers, zeroline: false },
-      yaxis: { title: { text: `attention to "${target}"` }, zeroline: false, automargin: true },
+      yaxis: { title: { text: `attention to ${what}` }, zeroline: false, automargin: true },
     },
     lukelab: { title },
   };

@@ -16,6 +16,7 @@
  *   labels: [person]                    # optional: label scores compared (default: every label)
  *   from: [mention, entity]             # optional: attention from the mention's tokens and/or the [MASK] entity
  *   layer: last                         # optional: the layer compared between groups (0-based, or "last")
+ *   contrasts: [[doctor, nurse]]        # optional: also attention to one target minus another, per example
  *   compare: [[group_a, group_b]]       # optional: pairs of groups (default: every pair, in file order)
  *   by_template: false                  # optional: also compare within each template
  *
@@ -39,6 +40,7 @@ export interface BiasProbeDefinition {
   labels?: readonly string[];
   from?: AttentionFrom | readonly AttentionFrom[];
   layer?: number | "last";
+  contrasts?: readonly (readonly [string, string])[];
   compare?: readonly (readonly [string, string])[];
   by_template?: boolean;
 }
@@ -62,6 +64,8 @@ export interface BiasProbe {
   from: AttentionFrom[];
   /** 0-based layer, or "last". */
   layer: number | "last";
+  /** Pairs of targets [a, b]: attention to a minus attention to b is compared too. */
+  contrasts: [string, string][];
   compare: [string, string][];
   byTemplate: boolean;
   /** Locates a key path of the definition (file:line:col), for errors found when the model is known. */
@@ -88,7 +92,7 @@ export interface ProbeSource {
   locate(path: readonly (string | number)[], at?: "key" | "value"): string;
 }
 
-const TOP_KEYS = ["name", "description", "templates", "targets", "groups", "labels", "from", "layer", "compare", "by_template"];
+const TOP_KEYS = ["name", "description", "templates", "targets", "groups", "labels", "from", "layer", "contrasts", "compare", "by_template"];
 const SLOT = /\{([^{}]*)\}/g;
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 
@@ -248,6 +252,21 @@ export function checkProbe(def: unknown, source: ProbeSource): BiasProbe {
   const layer = d.layer ?? "last";
   if (layer !== "last" && !(Number.isInteger(layer) && (layer as number) >= 0)) fail(["layer"], `must be a 0-based layer number or "last", got ${show(d.layer)}`);
 
+  const contrasts: [string, string][] = [];
+  if (d.contrasts !== undefined) {
+    if (!Array.isArray(d.contrasts)) fail(["contrasts"], `must be a list of pairs of targets, e.g. [[doctor, nurse]], got ${show(d.contrasts)}`);
+    (d.contrasts as unknown[]).forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) fail(["contrasts", i], `must be a pair of targets [a, b] (attention to a minus attention to b), got ${show(pair)}`);
+      const p = pair as unknown[];
+      p.forEach((t, k) => {
+        if (typeof t !== "string" || !targets.includes(t)) fail(["contrasts", i, k], `${show(t)} is not a target; the targets are ${targets.join(", ")}`);
+      });
+      if (p[0] === p[1]) fail(["contrasts", i], `contrasts target ${String(p[0])} with itself`);
+      if (contrasts.some(([a, b]) => a === p[0] && b === p[1])) fail(["contrasts", i], `repeats the contrast ${String(p[0])} − ${String(p[1])}`);
+      contrasts.push([p[0] as string, p[1] as string]);
+    });
+  }
+
   const groupNames = groups.map((g) => g.name);
   let compare: [string, string][] = [];
   if (d.compare === undefined) {
@@ -274,6 +293,7 @@ export function checkProbe(def: unknown, source: ProbeSource): BiasProbe {
     labels,
     from,
     layer: layer as number | "last",
+    contrasts,
     compare,
     byTemplate: byTemplate as boolean,
     locate: (path) => source.locate(path),

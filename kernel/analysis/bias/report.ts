@@ -44,6 +44,9 @@ export async function analyseBiasProbe(luke: Luke, probe: BiasProbe | BiasProbeD
     for (const target of checked.targets) {
       for (const pair of checked.compare) figures[slug(`layers_attention_${from}_${target}_${pair[0]}-vs-${pair[1]}`)] = layerFigure(run, from, target, pair);
     }
+    for (const contrast of checked.contrasts) {
+      for (const pair of checked.compare) figures[slug(`layers_attention_${from}_${contrast[0]}-${contrast[1]}_${pair[0]}-vs-${pair[1]}`)] = layerFigure(run, from, contrast, pair);
+    }
   }
   return { run, comparisons, figures };
 }

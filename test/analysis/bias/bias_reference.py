@@ -3,7 +3,7 @@
 Reads JSON on stdin:
   {"model": folder, "targets": [word, ...],
    "examples": [{"text", "start", "end", "group", "template"}, ...],
-   "layer": l, "pairs": [[group_a, group_b], ...]}
+   "layer": l, "pairs": [[group_a, group_b], ...], "contrasts": [[target_a, target_b], ...]}
 For every example, LukeTokenizer (entity_spans=[(start, end)], the folder's entity_classification
 task) and LukeForEntityClassification in eval mode with output_attentions=True give:
   tokens, mention (positions strictly between the two <ent> markers), targets (where the target's own
@@ -11,7 +11,8 @@ task) and LukeForEntityClassification in eval mode with output_attentions=True g
   scores (sigmoid of the logits), attention[from][target][layer]: heads averaged of the query rows
   (mention tokens averaged, or the [MASK] entity's row, the first after the words) summed over the
   target's key columns.
-Then, per measure (score:<label>, attention:<from>:<target> at `layer`) and pair, over every template,
+Then, per measure (score:<label>, attention:<from>:<target> at `layer`, and attention:<from>:<a>-<b>,
+attention to a minus to b) and pair, over every template,
 scipy.stats.ttest_ind(a, b, equal_var=False) of these numbers.
 Prints {"examples": [...], "welch": {"<measure>|<a>|<b>": [t, df, p]}}.
 """
@@ -70,6 +71,9 @@ def main():
     for source in ("mention", "entity"):
         for word in req["targets"]:
             measures[f"attention:{source}:{word}"] = lambda e, s=source, w=word: e["attention"][s][w][layer]
+    for source in ("mention", "entity"):
+        for x, y in req.get("contrasts", []):
+            measures[f"attention:{source}:{x}-{y}"] = lambda e, s=source, x=x, y=y: e["attention"][s][x][layer] - e["attention"][s][y][layer]
     for key, value in measures.items():
         for a, b in req["pairs"]:
             xa = [value(e) for e, x in zip(examples, req["examples"]) if x["group"] == a]

@@ -50,6 +50,7 @@ test("the shipped probe files are valid and fill as the original's templates", (
   assert.deepEqual(names.templates.map((t) => t.id), ["dn", "nd"]);
   assert.deepEqual(names.groups.map((g) => [g.name, g.fillers.length]), [["female_coded", 20], ["male_coded", 20]]);
   assert.deepEqual(names.compare, [["female_coded", "male_coded"]]);
+  assert.deepEqual(names.contrasts, [["doctor", "nurse"]]);
   const filled = fillProbe(names);
   assert.equal(filled.length, 80);
   assert.deepEqual(filled[0], { template: "dn", group: "female_coded", filler: "Anna", text: "The doctor asked the nurse a question . Anna", mention: [40, 44] });
@@ -114,6 +115,9 @@ test("unknown keys, bad options and broken files are named", () => {
   rejects(`${GOOD}layer: -1\n`, 9, 8, /^layer: must be a 0-based layer number or "last"/);
   rejects(`${GOOD}compare: [[a, c]]\n`, 9, 15, /^compare\[0\]\[1\]: "c" is not a group; the groups are a, b/);
   rejects(`${GOOD}compare: [[a, a]]\n`, 9, 11, /^compare\[0\]: compares group a with itself/);
+  rejects(`${GOOD}contrasts: [[doctor, surgeon]]\n`, 9, 22, /^contrasts\[0\]\[1\]: "surgeon" is not a target; the targets are doctor, nurse/);
+  rejects(`${GOOD}contrasts: [[nurse, nurse]]\n`, 9, 13, /^contrasts\[0\]: contrasts target nurse with itself/);
+  rejects(`${GOOD}contrasts: [doctor, nurse]\n`, 9, 13, /^contrasts\[0\]: must be a pair of targets/);
   rejects(`${GOOD}labels: [person, person]\n`, 9, 18, /^labels\[1\]: repeats the label "person"/);
   rejects(GOOD.replace("name: demo", "name: my probe"), 1, 7, /^name: must be letters, digits/);
   rejects("templates: [a\ntargets: [b]\n", 2, 1, /is not valid YAML/);

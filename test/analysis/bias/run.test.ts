@@ -45,6 +45,7 @@ test("every filled template's tokens, scores and attention equal transformers'; 
       targets: probe.targets,
       layer: run.layer,
       pairs: probe.compare,
+      contrasts: probe.contrasts,
       examples: run.examples.map((e) => ({ text: e.text, start: e.mention[0], end: e.mention[1], group: e.group, template: e.template })),
     });
     let worst = 0;
@@ -67,7 +68,15 @@ test("every filled template's tokens, scores and attention equal transformers'; 
 
     // Pooled comparisons: Welch on our numbers vs SciPy on transformers' numbers (float32 noise apart).
     const pooled = report.comparisons.filter((c) => c.template === "all");
-    assert.deepEqual(pooled.map((c) => c.measure), ["score:person", "attention:mention:doctor", "attention:mention:nurse", "attention:entity:doctor", "attention:entity:nurse"]);
+    assert.deepEqual(pooled.map((c) => c.measure), [
+      "score:person",
+      "attention:mention:doctor",
+      "attention:mention:nurse",
+      "attention:entity:doctor",
+      "attention:entity:nurse",
+      "attention:mention:doctor-nurse",
+      "attention:entity:doctor-nurse",
+    ]);
     for (const c of pooled) {
       const [t, df, p] = ref.welch[`${c.measure}|${c.groupA}|${c.groupB}`];
       assert.ok(Math.abs(c.t - t) < 1e-3 * Math.max(1, Math.abs(t)), `${c.measure}: t ${c.t} vs ${t}`);
@@ -81,8 +90,8 @@ test("every filled template's tokens, scores and attention equal transformers'; 
     // by_template: one comparison per template too, on 20 + 20 examples.
     assert.deepEqual([...new Set(report.comparisons.map((c) => c.template))], ["all", "dn", "nd"]);
     assert.ok(report.comparisons.filter((c) => c.template === "dn").every((c) => c.nA === 20 && c.nB === 20));
-    // One figure per comparison and a per-layer figure per attention measure and pair.
-    assert.equal(Object.keys(report.figures).length, report.comparisons.length + 4);
+    // One figure per comparison and a per-layer figure per attention measure (targets and contrasts) and pair.
+    assert.equal(Object.keys(report.figures).length, report.comparisons.length + 6);
   } finally {
     luke.dispose();
   }
@@ -127,7 +136,7 @@ test("lukelab analyze bias writes the tables and figures; usage and probe errors
   assert.ok(examples.columnNames().includes("attention_mention_doctor_layer0") && examples.columnNames().includes("attention_entity_nurse_layer1"));
   const comparisons = aq.fromCSV(readFileSync(join(out, "doctor-nurse-pronouns-comparisons.csv"), "utf8"));
   assert.deepEqual(comparisons.columnNames(), ["measure", "description", "template", "group_a", "group_b", "n_a", "n_b", "mean_a", "mean_b", "sd_a", "sd_b", "difference", "t", "df", "p_welch", "p_permutation", "permutations", "exact"]);
-  assert.equal(comparisons.numRows(), 5);
+  assert.equal(comparisons.numRows(), 7);
   // 6 + 6 examples: C(12, 6) = 924 splits > 50, so random; p is a multiple of 1/51 (times two).
   for (const row of comparisons.objects() as { p_permutation: number; permutations: number; n_a: number }[]) {
     assert.equal(row.permutations, 50);
@@ -138,7 +147,7 @@ test("lukelab analyze bias writes the tables and figures; usage and probe errors
   assert.equal(json.examples.length, 12);
   const figures = readdirSync(join(out, "figures"));
   const svgs = figures.filter((f) => f.endsWith(".svg"));
-  assert.equal(svgs.length, 5 + 4);
+  assert.equal(svgs.length, 7 + 6);
   assert.equal(figures.filter((f) => f.endsWith(".html")).length, svgs.length);
   assert.ok(figures.includes("plotly.min.js"));
   const strip = readFileSync(join(out, "figures", "attention_mention_doctor_all_he-vs-she.svg"), "utf8");
