@@ -3,7 +3,7 @@
  * runs a bias probe (probe.ts) through an entity-typing model and writes its tables and figures
  * (report.ts). This parses the command line and prints.
  */
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 
 export const USAGE = `lukelab analyze bias --model DIR --probe FILE.yaml --output-dir OUT [--permutations N] [--seed S]
@@ -106,7 +106,9 @@ export async function command(argv: readonly string[]): Promise<number> {
       if (c.template !== "all") continue;
       lines.push(`  ${c.measure}: ${c.groupA} ${c.meanA.toPrecision(4)} vs ${c.groupB} ${c.meanB.toPrecision(4)}, difference ${c.difference.toPrecision(3)}, Welch p ${formatP(c.pWelch)}, permutation p ${formatP(c.pPermutation)}${c.exact ? " (exact)" : ""}`);
     }
-    lines.push(`wrote ${relative(process.cwd(), written.examples)}, ${relative(process.cwd(), written.comparisons)}, ${relative(process.cwd(), written.json)} and ${written.html.length} figures (HTML and SVG) in ${relative(process.cwd(), `${outDir}/figures`) || "."}`);
+    // Paths as given when they are outside the working folder.
+    const show = (p: string) => (relative(process.cwd(), p).startsWith("..") ? p : relative(process.cwd(), p));
+    lines.push(`wrote ${show(written.examples)}, ${show(written.comparisons)}, ${show(written.json)} and ${written.html.length} figures (HTML and SVG) in ${show(join(outDir, "figures"))}`);
     process.stdout.write(lines.join("\n") + "\n");
     return 0;
   } finally {
