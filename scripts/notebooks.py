@@ -1,6 +1,6 @@
 """Executes lukelab's notebooks on the tslab kernel and writes them back with their outputs.
 
-    .venv/bin/python scripts/notebooks.py [NAME_OR_PATH ...]     # `npm run notebooks [-- NAME ...]`
+    .venv/bin/python scripts/notebooks.py [--backend B] [NAME_OR_PATH ...]   # `npm run notebooks [-- NAME ...]`
     .venv/bin/python scripts/notebooks.py --json NOTEBOOK [--backend B]
     .venv/bin/python scripts/notebooks.py --normalise EXECUTED.ipynb BACKEND
 
@@ -14,9 +14,12 @@ prints it (its tests use it).
 
 Every notebook runs in the same set-up, so its outputs are the same from run to run:
 - a fresh tslab kernel whose working folder is the notebook's folder;
-- one TF.js backend, named by LUKELAB_BACKEND, else the first pass of scripts/run-tests.mjs:
-  native TensorFlow when it is built, else WebAssembly; it is recorded in the notebook's metadata
-  (`lukelab.backend`) and `--json` is given it back, so the check runs on the backend that made the file;
+- one TF.js backend, WebAssembly unless `--backend` names another (the caller's LUKELAB_BACKEND is
+  not used): it is the one backend every machine has, so the check can always execute a notebook on
+  the backend that made it, and a training run gives the same numbers there (native TensorFlow
+  draws its dropout masks differently, so a notebook that trains is not comparable across the two).
+  It is recorded in the notebook's metadata (`lukelab.backend`) and the tests pass it back to
+  `--json`; a notebook made on native TensorFlow is checked on WebAssembly where that is not built;
 - the Hub stand-in of test/hub/stand-in.ts (`node lib/test/hub/stand-in.js`) serving samples/tiny-luke
   as `lukelab/tiny-luke`, with HF_ENDPOINT pointing at it, HF_HUB_CACHE a fresh temporary folder for
   each notebook (so no notebook finds what another downloaded), LUKELAB_NOTEBOOK_MODEL=lukelab/tiny-luke,
@@ -165,13 +168,6 @@ def normalise(nb, stem, backend):
     return nb
 
 
-def default_backend():
-    """The first pass of scripts/run-tests.mjs: native TensorFlow when built, else WebAssembly."""
-    if os.environ.get("LUKELAB_BACKEND"):
-        return os.environ["LUKELAB_BACKEND"].strip()
-    return "tensorflow" if native_built() else "wasm"
-
-
 def native_built():
     probe = "process.stdout.write(String(require('./lib/kernel/backend/native.js').nativeBuilds().length > 0))"
     r = subprocess.run(["node", "-e", probe], cwd=ROOT, capture_output=True, text=True)
@@ -275,19 +271,28 @@ def resolve(name):
     raise SystemExit(f"[notebooks] no notebook {name!r} (a file in notebooks/ with or without .ipynb, or a path); there are: {known}")
 
 
+def take_backend(argv):
+    """`--backend B` (wasm, tensorflow or cpu; default wasm) and the other arguments."""
+    if "--backend" not in argv:
+        return "wasm", argv
+    i = argv.index("--backend")
+    if i + 1 >= len(argv) or argv[i + 1] not in ("wasm", "tensorflow", "cpu"):
+        raise SystemExit("[notebooks] --backend needs wasm, tensorflow or cpu")
+    return argv[i + 1], argv[:i] + argv[i + 2:]
+
+
 def main(argv):
     if argv[:1] == ["--normalise"] and len(argv) == 3:
         # The post-processing step alone, on an already executed notebook (for tests): prints it.
         nb = nbformat.read(argv[1], as_version=4)
         sys.stdout.write(nbformat.writes(normalise(nb, Path(argv[1]).stem, argv[2])))
         return 0
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    backend, argv = take_backend(argv)
     if argv[:1] == ["--json"]:
         rest = argv[1:]
-        backend = default_backend()
-        if "--backend" in rest:
-            i = rest.index("--backend")
-            backend = rest[i + 1]
-            rest = rest[:i] + rest[i + 2:]
         if len(rest) != 1:
             raise SystemExit("usage: notebooks.py --json NOTEBOOK [--backend B]")
         if backend == "tensorflow" and not native_built():
@@ -300,11 +305,9 @@ def main(argv):
             hub.close()
         sys.stdout.write(nbformat.writes(nb))
         return 0
-    if any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
-        return 0
     paths_ = [resolve(a) for a in argv] if argv else sorted(NOTEBOOKS.glob("*.ipynb"))
-    backend = default_backend()
+    if backend == "tensorflow" and not native_built():
+        raise SystemExit("[notebooks] --backend tensorflow: native TensorFlow is not built (npm run native)")
     print(f"[notebooks] {len(paths_)} notebook(s) on LUKELAB_BACKEND={backend}")
     hub = HubStandIn()
     failed = 0

@@ -108,6 +108,16 @@ test("sources, outputs, MIME types, payload shapes and errors are compared", () 
   assert.match(compareNotebooks(committed, fewer).join("\n"), /\d+ cells committed, \d+ now/);
 });
 
+test("a long line (an HTML table) is shown from where it differs", () => {
+  const committed = load("analysis.ipynb");
+  const now = clone(committed);
+  const table = firstOutput(now, (o) => /<table>[^]*seed_2/.test(String(o.data?.["text/html"] ?? "")));
+  table.output.data!["text/html"] = String(table.output.data!["text/html"]).replace("seed_2", "seed_9");
+  const diffs = compareNotebooks(committed, now);
+  assert.equal(diffs.length, 1);
+  assert.match(diffs[0], new RegExp(`^cell ${table.cell} .* output ${table.index + 1} text/html: line 1: committed "….{0,40}seed_2.*", now "….{0,40}seed_9`));
+});
+
 test("payload shapes: keys, lengths and kinds of value, not the values", () => {
   assert.deepEqual(shapeDifferences({ a: [1, 2], b: "x" }, { a: [3, 4], b: "y" }), []);
   assert.deepEqual(shapeDifferences({ a: [1, 2] }, { a: [1] }), ["$.a: 2 items committed, 1 now"]);

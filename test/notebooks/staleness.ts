@@ -53,13 +53,27 @@ function clip(s: string, n = 160): string {
   return one.length > n ? `${one.slice(0, n - 1)}…"` : one;
 }
 
+/** Two long lines cut to where they start to differ (a table row, an inline SVG), short ones whole. */
+function around(a: string, b: string, width = 140): [string, string] {
+  if (a.length <= width && b.length <= width) return [a, b];
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const start = Math.max(0, i - 40);
+  const cut = (s: string) => (start > 0 ? "…" : "") + s.slice(start, start + width) + (s.length > start + width ? "…" : "");
+  return [cut(a), cut(b)];
+}
+
 /** Where two texts first differ: the first line that is not textClose, both sides. */
 function textDifference(committed: string, now: string): string {
   const a = committed.split("\n");
   const b = now.split("\n");
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] === undefined || b[i] === undefined || !textClose(a[i], b[i])) {
+    if (a[i] === undefined || b[i] === undefined) {
       return `line ${i + 1}: committed ${a[i] === undefined ? "(no line)" : clip(a[i])}, now ${b[i] === undefined ? "(no line)" : clip(b[i])}`;
+    }
+    if (!textClose(a[i], b[i])) {
+      const [x, y] = around(a[i], b[i]);
+      return `line ${i + 1}: committed ${clip(x, 200)}, now ${clip(y, 200)}`;
     }
   }
   return `committed ${clip(committed)}, now ${clip(now)}`;
