@@ -14,6 +14,16 @@ export const ANALYZE_USAGE = `lukelab analyze --data-dir RUNS --output-dir OUT [
       calibration bins), figures/*.html (Plotly, offline) and *.png (headless Chromium), and
       tensorboard/<run>/ event files. Broken results.json files are named and skipped. The examples
       behind confusion-matrix cells come from each run's data_dir, or --dataset-dir.
+
+The original system's other analysis tools are subcommands (each has --help):
+  lukelab analyze attention --records FILE.jsonl --output-dir OUT   [MASK] attention by position bin,
+                                                                    to markers/mention/<s>, token pairs
+  lukelab analyze bias --model DIR --probe FILE.yaml --output-dir OUT   bias probes: Welch and
+                                                                    permutation tests between groups
+  lukelab analyze embed --data-dir RUNS --output-dir OUT            runs embedded by their confusion
+                                                                    matrices (PCA, t-SNE)
+  lukelab analyze errors --run DIR --output-dir OUT                 misclassified examples, top-3 labels
+  lukelab analyze dataset --data-dir DIR --output-dir OUT           dataset statistics per split
 `;
 
 /** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
