@@ -40,6 +40,7 @@ and says which notebook and cell, and what it printed.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -174,6 +175,16 @@ def native_built():
     return r.returncode == 0 and r.stdout.strip() == "true"
 
 
+def die_with_parent():
+    """In the child: on Linux, ask for SIGTERM when this script dies, even by SIGKILL (no stray server)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class HubStandIn:
     """`node lib/test/hub/stand-in.js`, serving the sample model as lukelab/tiny-luke, until closed."""
 
@@ -186,13 +197,13 @@ class HubStandIn:
             return
         self.process = subprocess.Popen(
             ["node", str(STAND_IN), "--repo", f"{NOTEBOOK_MODEL}={NOTEBOOK_MODEL_DIR}"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=die_with_parent,
         )
         line = self.process.stdout.readline().strip()
         if not line.startswith("http"):
             self.close()
-            err = self.process.stderr.read() if self.process.stderr else ""
-            raise SystemExit(f"[notebooks] the Hub stand-in did not start (first line {line!r}):\n{err}")
+            raise SystemExit(f"[notebooks] the Hub stand-in did not start: its first line was {line!r}, not its URL "
+                             f"(try `node {STAND_IN.relative_to(ROOT)}` to see why)")
         self.url = line
 
     def env(self, cache):
@@ -337,4 +348,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # A test that times out ends this script with SIGTERM: exit through the finally blocks, which stop
+    # the stand-in and remove the temporary Hub cache.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main(sys.argv[1:]))
