@@ -282,6 +282,20 @@ def resolve(name):
     raise SystemExit(f"[notebooks] no notebook {name!r} (a file in notebooks/ with or without .ipynb, or a path); there are: {known}")
 
 
+def link_package():
+    """Notebooks `import … from "lukelab"`: the node_modules/lukelab link that scripts/setup.sh makes
+    (and `npm install` removes, as a package it does not know). Made again here if it is missing."""
+    link = ROOT / "node_modules" / "lukelab"
+    if link.exists() and link.resolve() == ROOT:
+        return
+    if link.is_symlink() or not link.exists():
+        link.unlink(missing_ok=True)
+        link.symlink_to("..", target_is_directory=True)
+        print("[notebooks] linked node_modules/lukelab to the project, as scripts/setup.sh does", file=sys.stderr)
+        return
+    raise SystemExit(f"[notebooks] {link} is not a link to this project: remove it and run `npm run setup`")
+
+
 def take_backend(argv):
     """`--backend B` (wasm, tensorflow or cpu; default wasm) and the other arguments."""
     if "--backend" not in argv:
@@ -302,6 +316,7 @@ def main(argv):
         print(__doc__)
         return 0
     backend, argv = take_backend(argv)
+    link_package()
     if argv[:1] == ["--json"]:
         rest = argv[1:]
         if len(rest) != 1:
