@@ -240,33 +240,46 @@ test("two processes downloading the same file at once leave one good copy", { ti
   const opts = isolated(hub.url);
   const file = "model.safetensors";
   const sha = sha256Of(join(TINY, file));
-  hub.faults.throttle = { file, chunk: 32_768, delayMs: 40 };
+  // The first transfer stops after 64 kB until the second process is waiting on the lock.
+  let release!: () => void;
+  hub.faults.hold = { file, bytes: 65_536, release: new Promise<void>((ok) => (release = ok)) };
   const from = hub.requests.length;
   const script = `
     const { downloadLukeSnapshot } = require(${JSON.stringify(join(ROOT, "lib", "kernel", "hub"))});
     downloadLukeSnapshot(${JSON.stringify(REPO)}, { endpoint: ${JSON.stringify(hub.url)}, cacheDir: ${JSON.stringify(opts.cacheDir)}, offline: false, token: undefined, progress: false,
       onWait: (f) => process.stdout.write("waited for " + f + "\\n") })
       .then((s) => process.stdout.write("folder " + s.folder + "\\n"), (e) => { process.stderr.write(e.message); process.exit(1); });`;
-  const run = () =>
-    new Promise<{ code: number | null; out: string; err: string }>((ok) => {
-      const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (err += d));
-      child.on("close", (code) => ok({ code, out, err }));
-    });
-  let results;
+  const until = async (what: string, cond: () => boolean) => {
+    for (let i = 0; i < 600 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(cond(), `timed out waiting for ${what}`);
+  };
+  const run = () => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    const r = { code: null as number | null, out: "", err: "", done: undefined as unknown as Promise<void> };
+    child.stdout.on("data", (d) => (r.out += d));
+    child.stderr.on("data", (d) => (r.err += d));
+    r.done = new Promise<void>((ok) => child.on("close", (code) => ((r.code = code), ok())));
+    return r;
+  };
+  const storageGets = () => hub.requests.slice(from).filter((r) => r.method === "GET" && r.path === `/storage/${sha}`);
+  let first: ReturnType<typeof run> | undefined;
+  let second: ReturnType<typeof run> | undefined;
   try {
-    results = await Promise.all([run(), run()]);
+    first = run();
+    await until("the first download to start", () => storageGets().length === 1);
+    second = run();
+    await until("the second process to wait for the lock", () => second!.out.includes(`waited for ${file}`) || second!.code !== null);
   } finally {
-    delete hub.faults.throttle;
+    release();
+    delete hub.faults.hold;
   }
-  for (const r of results) assert.equal(r.code, 0, r.err);
-  assert.equal(new Set(results.map((r) => /folder (.*)/.exec(r.out)?.[1])).size, 1);
-  assert.equal(results.filter((r) => r.out.includes(`waited for ${file}`)).length, 1, "the second process waited for the first");
-  const gets = hub.requests.slice(from).filter((r) => r.method === "GET" && r.path === `/storage/${sha}`);
-  assert.equal(gets.length, 1, "the file was transferred once");
+  assert.ok(first && second);
+  await Promise.all([first.done, second.done]);
+  for (const r of [first, second]) assert.equal(r.code, 0, r.err);
+  assert.ok(second.out.includes(`waited for ${file}`), "the second process waited for the first");
+  assert.ok(!first.out.includes("waited"));
+  assert.equal(/folder (.*)/.exec(first.out)?.[1], /folder (.*)/.exec(second.out)?.[1]);
+  assert.equal(storageGets().length, 1, "the file was transferred once");
   const blobs = readdirSync(join(storage(opts.cacheDir), "blobs"));
   assert.deepEqual(blobs.filter((b) => b.startsWith(sha)), [sha]);
   assert.equal(sha256Of(join(storage(opts.cacheDir), "blobs", sha)), sha);

@@ -43,8 +43,10 @@ export interface Faults {
   corrupt?: { file: string; times?: number };
   /** Answer every Range request with the whole file (200), as some proxies do. */
   ignoreRange?: boolean;
-  /** Send `file` slowly: `chunk` bytes every `delayMs` (so that two downloads overlap). */
+  /** Send `file` slowly: `chunk` bytes every `delayMs`. */
   throttle?: { file: string; chunk: number; delayMs: number };
+  /** Send the first `bytes` of `file`, then the rest once `release` resolves (two downloads overlap for sure). */
+  hold?: { file: string; bytes: number; release: Promise<void> };
 }
 
 export interface LoggedRequest {
@@ -184,6 +186,12 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     if (drop && drop.file === file && (drop.times ?? 1) > 0 && start < drop.bytes) {
       drop.times = (drop.times ?? 1) - 1;
       res.write(body.subarray(0, drop.bytes - start), () => res.destroy());
+      return;
+    }
+    const hold = faults.hold;
+    if (hold && hold.file === file && start < hold.bytes) {
+      res.write(body.subarray(0, hold.bytes - start));
+      void hold.release.then(() => res.end(body.subarray(hold.bytes - start)));
       return;
     }
     const slow = faults.throttle;
