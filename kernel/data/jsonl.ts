@@ -1,5 +1,5 @@
 /** JSON Lines input with errors that name the file and the line. */
-import { readFileSync } from "node:fs";
+import { readJsonLines } from "../io/read";
 import type { EncodeInput, LukeTask } from "../tokenizer";
 
 export class InputError extends Error {
@@ -20,31 +20,14 @@ export interface Numbered<T> {
 }
 
 /**
- * Parses every non-blank line as JSON; `parse` validates one record and may throw a plain
- * message, which becomes an InputError naming the file and the line.
+ * Parses every non-blank line as JSON (through the shared reader: strict UTF-8, syntax errors at
+ * file:line:column); `parse` validates one record and may throw a plain message, which becomes a
+ * FileFormatError naming the file and the line ("file:line: message").
  */
 export function readJsonl<T>(file: string, parse: (value: unknown) => T): Numbered<T>[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
   const out: Numbered<T>[] = [];
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new InputError(file, i + 1, `not valid JSON (${(err as Error).message})`);
-    }
-    try {
-      out.push({ line: i + 1, value: parse(value) });
-    } catch (err) {
-      throw new InputError(file, i + 1, (err as Error).message);
-    }
+  readJsonLines(file, (value, line) => {
+    out.push({ line, value: parse(value) });
   });
   return out;
 }

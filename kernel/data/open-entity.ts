@@ -17,8 +17,9 @@
  * mistyped field, start after end, a span beyond the text, an unknown or repeated label. Examples
  * with no label are kept (they add no gold label, only possible false positives).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { FileFormatError, describeJson, lineAndColumn, locateJsonError, readText as readSharedText } from "../io/read";
 
 /** The 9 general Open Entity types, sorted, as the original builds its label list from train.json. */
 export const OPEN_ENTITY_LABELS: readonly string[] = ["entity", "event", "group", "location", "object", "organization", "person", "place", "time"];
@@ -133,19 +134,6 @@ export function parseCrowdExample(value: unknown, index: number, allowed: Readon
   return { index, text, start, end, labels };
 }
 
-/** 1-based line and column of a character offset. */
-function lineAndColumn(text: string, offset: number): [number, number] {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return [line, offset - lineStart + 1];
-}
-
 /**
  * The index of the top-level array element that contains `offset` (how many elements start
  * before it, minus one), by scanning brackets outside strings; undefined before the array opens.
@@ -177,12 +165,14 @@ export function elementIndexAt(text: string, offset: number): number | undefined
   return Math.max(0, index + (expectElement && depth === 1 ? 1 : 0));
 }
 
+/** The file's text through the shared reader (strict UTF-8, byte-order mark skipped), as a DatasetError on failure. */
 function readText(file: string): string {
   if (!existsSync(file)) throw new DatasetError(file, undefined, "the file does not exist");
   try {
-    return readFileSync(file, "utf8");
+    return readSharedText(file, (m) => new DatasetError(file, undefined, m.slice(file.length + 2)));
   } catch (err) {
-    throw new DatasetError(file, undefined, `cannot be read (${(err as Error).message})`);
+    if (err instanceof FileFormatError) throw new DatasetError(file, undefined, err.message.slice(file.length + 2));
+    throw err;
   }
 }
 
@@ -191,35 +181,77 @@ export function detectFormat(text: string): OpenEntityFormat | undefined {
   return first === "[" ? "ernie" : first === "{" ? "crowd" : undefined;
 }
 
+const EXPECTED = "a JSON array of examples [{\"sent\", \"start\", \"end\", \"labels\"}, …] (ERNIE format) or one JSON object per line (UW crowd format)";
+
+/**
+ * A file that starts with "{" but is one JSON object spread over several lines (a pretty-printed
+ * object, or an object wrapping the examples) is neither format: say what was found.
+ */
+function refuseWholeObject(file: string, text: string): void {
+  if (text.trim().split("\n").filter((l) => l.trim() !== "").length < 2) return;
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (whole === null || typeof whole !== "object" || Array.isArray(whole)) return;
+  const inner = Object.entries(whole).find(([, v]) => Array.isArray(v));
+  const hint = inner ? `; if the examples are its "${inner[0]}" array, save that array alone as the file` : "";
+  throw new DatasetError(file, undefined, `holds one JSON object over several lines (${describeJson(whole)}); expected ${EXPECTED}${hint}`);
+}
+
 /** Reads and validates one split file; see the module comment for the formats. */
 export function readOpenEntityFile(file: string, options: ReadOptions = {}): TypingExample[] {
+  return readOpenEntitySplit(file, options).examples;
+}
+
+/** Labels of the crowd format left out because the label set does not have them (the ultra-fine types). */
+export interface DroppedLabels {
+  /** How many label occurrences were dropped. */
+  labels: number;
+  /** How many examples were left with no label at all by the dropping. */
+  emptied: number;
+}
+
+/** One split file read: its examples, its format, and what the crowd format's label filter dropped. */
+export function readOpenEntitySplit(file: string, options: ReadOptions = {}): { examples: TypingExample[]; format: OpenEntityFormat; dropped: DroppedLabels } {
   const text = readText(file);
   const allowed = new Set(options.labels ?? OPEN_ENTITY_LABELS);
+  const dropped: DroppedLabels = { labels: 0, emptied: 0 };
+  if (text.trim() === "") throw new DatasetError(file, undefined, `is empty; expected ${EXPECTED}`);
   const format = options.format ?? detectFormat(text);
   if (format === undefined) {
-    throw new DatasetError(file, undefined, `is neither a JSON array (ERNIE format) nor JSON lines of objects (UW crowd format)`);
+    let found = "text that is not JSON";
+    try {
+      found = describeJson(JSON.parse(text));
+    } catch {
+      const [line, column] = lineAndColumn(text, text.length - text.trimStart().length);
+      found = `text starting at line ${line}, column ${column} that is not JSON`;
+    }
+    throw new DatasetError(file, undefined, `is neither a JSON array (ERNIE format) nor JSON lines of objects (UW crowd format): expected ${EXPECTED}, found ${found}`);
   }
   if (format === "ernie") {
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (err) {
-      const message = (err as Error).message;
-      const position = /position (\d+)/.exec(message);
-      if (!position) throw new DatasetError(file, undefined, `is not valid JSON (${message})`);
-      const offset = Number(position[1]);
-      const [line, column] = lineAndColumn(text, offset);
-      throw new DatasetError(file, elementIndexAt(text, offset), `not valid JSON at line ${line}, column ${column} (${message})`);
+      const located = locateJsonError(text);
+      if (!located) throw new DatasetError(file, undefined, `is not valid JSON (${(err as Error).message})`);
+      const [line, column] = lineAndColumn(text, located.offset);
+      throw new DatasetError(file, elementIndexAt(text, located.offset), `not valid JSON at line ${line}, column ${column}: ${located.detail}`);
     }
-    if (!Array.isArray(data)) throw new DatasetError(file, undefined, `must hold a JSON array of examples, found ${show(data)}`);
-    return data.map((value, index) => {
+    if (!Array.isArray(data)) throw new DatasetError(file, undefined, `must hold a JSON array of examples (ERNIE format), found ${describeJson(data)}`);
+    const examples = data.map((value, index) => {
       try {
         return parseErnieExample(value, index, allowed);
       } catch (err) {
         throw new DatasetError(file, index, (err as Error).message);
       }
     });
+    return { examples, format, dropped };
   }
+  refuseWholeObject(file, text);
   const out: TypingExample[] = [];
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;
@@ -227,16 +259,24 @@ export function readOpenEntityFile(file: string, options: ReadOptions = {}): Typ
     let value: unknown;
     try {
       value = JSON.parse(raw);
-    } catch (err) {
-      throw new DatasetError(file, index, `not valid JSON (${(err as Error).message})`, i + 1);
+    } catch {
+      const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+      const located = locateJsonError(line) ?? { offset: 0, detail: "not JSON" };
+      const column = lineAndColumn(line, located.offset)[1];
+      const pretty = line.trim() === "{" || line.trim() === "[" ? " (read as JSON lines, one example per line: is the file one pretty-printed JSON value?)" : "";
+      throw new DatasetError(file, index, `not valid JSON at column ${column}: ${located.detail}${pretty}`, i + 1);
     }
     try {
-      out.push(parseCrowdExample(value, index, allowed));
+      const example = parseCrowdExample(value, index, allowed);
+      const given = new Set((value as { y_str: string[] }).y_str).size;
+      dropped.labels += given - example.labels.length;
+      if (given > 0 && example.labels.length === 0) dropped.emptied++;
+      out.push(example);
     } catch (err) {
       throw new DatasetError(file, index, (err as Error).message, i + 1);
     }
   });
-  return out;
+  return { examples: out, format, dropped };
 }
 
 /**
@@ -278,6 +318,8 @@ export interface OpenEntityDataset {
   test: TypingExample[];
   files: Record<Split, string>;
   format: Record<Split, OpenEntityFormat>;
+  /** Per split, the crowd-format labels left out because the label set does not have them. */
+  dropped: Record<Split, DroppedLabels>;
 }
 
 /**
@@ -288,10 +330,45 @@ export function readOpenEntityDir(dir: string, options: ReadOptions = {}): OpenE
   if (!existsSync(dir)) throw new Error(`${dir}: the data folder does not exist; it must hold train.json, dev.json and test.json`);
   const files = Object.fromEntries(SPLITS.map((s) => [s, join(dir, `${s}.json`)])) as Record<Split, string>;
   const format = {} as Record<Split, OpenEntityFormat>;
+  const dropped = {} as Record<Split, DroppedLabels>;
   const read = (split: Split) => {
-    const examples = readOpenEntityFile(files[split], options);
-    format[split] = options.format ?? detectFormat(readFileSync(files[split], "utf8"))!;
-    return examples;
+    const r = readOpenEntitySplit(files[split], options);
+    format[split] = r.format;
+    dropped[split] = r.dropped;
+    return r.examples;
   };
-  return { train: read("train"), dev: read("dev"), test: read("test"), files, format };
+  return { train: read("train"), dev: read("dev"), test: read("test"), files, format, dropped };
+}
+
+/**
+ * What in a dataset would make a run's numbers mislead, by split, naming the file: an empty split,
+ * gold labels in dev/test that train never has (the model cannot learn them), crowd-format labels
+ * dropped because the label set does not have them. `refuse` lists what makes a run with training
+ * meaningless (no train or no dev examples: the best epoch is chosen by dev F1); `warn` the rest.
+ */
+export function datasetSurprises(data: Pick<OpenEntityDataset, "train" | "dev" | "test" | "files"> & { dropped?: Record<Split, DroppedLabels> }, use: { train: boolean; eval: boolean }): { refuse: string[]; warn: string[] } {
+  const refuse: string[] = [];
+  const warn: string[] = [];
+  if (use.train && data.train.length === 0) refuse.push(`${data.files.train}: holds no examples, so there is nothing to train on (run with --no-train to only evaluate)`);
+  if (use.train && data.dev.length === 0) refuse.push(`${data.files.dev}: holds no examples; training keeps the epoch with the best dev F1, which needs dev examples`);
+  if (!use.train && use.eval && data.dev.length === 0) warn.push(`${data.files.dev}: holds no examples; its precision, recall and F1 are 0 and mean nothing`);
+  if (use.eval && data.test.length === 0) warn.push(`${data.files.test}: holds no examples; its precision, recall and F1 are 0 and mean nothing`);
+  if (use.train && data.train.length > 0) {
+    const trained = new Set(data.train.flatMap((e) => e.labels));
+    for (const split of ["dev", "test"] as const) {
+      const unseen = new Map<string, number>();
+      for (const e of data[split]) for (const l of e.labels) if (!trained.has(l)) unseen.set(l, (unseen.get(l) ?? 0) + 1);
+      if (unseen.size > 0) {
+        const list = [...unseen].map(([l, n]) => `"${l}" ×${n}`).join(", ");
+        warn.push(`${data.files[split]}: gold labels that ${data.files.train} never has (${list}): the model cannot learn to predict them, so they only lower recall`);
+      }
+    }
+  }
+  for (const split of SPLITS) {
+    const d = data.dropped?.[split];
+    if (d && d.labels > 0) {
+      warn.push(`${data.files[split]}: ${d.labels} labels outside the label set were left out (the crowd format's fine-grained types)${d.emptied > 0 ? `; ${d.emptied} examples were left with no label` : ""}`);
+    }
+  }
+  return { refuse, warn };
 }
