@@ -28,6 +28,8 @@ export const MAIN_JOB_ARGS = [
   "--eval-batch-size", "64",
   "--seed", "12",
   "--output-dir", "samples/out/typing-demo",
+  // The demo's folder is its own: `npm start` again trains again and replaces the finished run.
+  "--overwrite-output-dir",
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

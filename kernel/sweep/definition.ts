@@ -66,6 +66,7 @@ const TOP_KEYS = new Set(["name", "kind", "preset", "prefix", "base", "parameter
 const NOT_IN_SWEEPS: Partial<Record<keyof EntityTypingOptions, string>> = {
   outputDir: "each run's folder is <sweep output dir>/<run name>, chosen by the sweep",
   restart: "a sweep resumes interrupted runs; delete a run's folder to start it over",
+  overwriteOutputDir: "a sweep skips finished runs; delete a run's folder to run it again",
 };
 /** Options holding paths, resolved against the sweep file's folder. */
 const PATH_OPTIONS = new Set<keyof EntityTypingOptions>(["dataDir", "modelFile", "checkpointFile", "modelConfig", "tokenizer"]);

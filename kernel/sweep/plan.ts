@@ -84,7 +84,7 @@ export function optionsToArgv(options: Partial<EntityTypingOptions>): string[] {
 function fullOptions(options: EntityTypingOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
-    if (spec.key === "restart") continue;
+    if (spec.key === "restart" || spec.key === "overwriteOutputDir") continue;
     out[sweepKeyOf(spec)] = options[spec.key] ?? null;
   }
   return out;

@@ -108,8 +108,15 @@ test("a training run writes the original's outputs, and they hang together", { t
   events.scalars["train/loss"].forEach(([, v], i) => assert.ok(Math.abs(v - results.training_loss![i]) < 1e-6));
   assert.deepEqual(events.scalars["dev/f1"].map(([s]) => s), [0, 11, 22]);
 
+  // The finished run is not run over: the same command again is refused, results.json untouched.
+  const finished = readFileSync(join(out, "results.json"));
+  const refused = lukelab("entity-typing", "run", "--data-dir", SAMPLE, "--output-dir", out, "--no-train", "--quiet");
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /holds a finished run; .*pass --overwrite-output-dir/);
+  assert.deepEqual(readFileSync(join(out, "results.json")), finished);
+
   // --no-train evaluates the model saved in the output folder: the same dev figures.
-  const again = lukelab("entity-typing", "run", "--data-dir", SAMPLE, "--output-dir", out, "--no-train", "--quiet");
+  const again = lukelab("entity-typing", "run", "--data-dir", SAMPLE, "--output-dir", out, "--no-train", "--quiet", "--overwrite-output-dir");
   assert.equal(again.status, 0, again.stderr);
   const evalOnly = readResults(join(out, "results.json"));
   assert.equal(evalOnly.dev_f1, results.dev_f1);

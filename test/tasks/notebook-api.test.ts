@@ -42,7 +42,7 @@ test("train, evaluate and predict from cells, with a live view and no leaked ten
   assert.equal(tf.memory().numTensors, before, "every tensor of the run is freed");
 
   // Evaluation only, of the model the run saved.
-  const evaluated = await evaluateEntityTyping({ dataDir: SAMPLE, outputDir });
+  const evaluated = await evaluateEntityTyping({ dataDir: SAMPLE, outputDir, overwriteOutputDir: true });
   try {
     assert.equal(evaluated.results.dev_f1, run.results.dev_f1);
   } finally {

@@ -2,14 +2,11 @@
  * `lukelab entity-typing run [options]`: the original's option names (click style, with
  * --do-x/--no-x switches), parsed from the table in options.ts; the work is runEntityTyping.
  */
-import { OPTION_SPECS, DEFAULT_OPTIONS, type EntityTypingOptions, type OptionSpec } from "./options";
+import { EntityTypingUsageError, OPTION_SPECS, DEFAULT_OPTIONS, type EntityTypingOptions, type OptionSpec } from "./options";
 import { runEntityTyping } from "./run";
 import { summaryLines } from "./summary";
 
-/** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
-export class EntityTypingUsageError extends Error {
-  readonly code = "ERR_PARSE_ARGS_ENTITY_TYPING";
-}
+export { EntityTypingUsageError };
 
 /** Comet options of the original's global CLI: accepted and ignored (comet is not supported). */
 const COMET_WITH_VALUE = new Set(["--comet-project-name", "--comet-offline-dir"]);
@@ -21,9 +18,9 @@ export interface ParsedCommand {
   help: boolean;
 }
 
-function flagIndex(): Map<string, { spec: OptionSpec; value?: boolean }> {
+function flagIndex(specs: readonly OptionSpec[] = OPTION_SPECS): Map<string, { spec: OptionSpec; value?: boolean }> {
   const index = new Map<string, { spec: OptionSpec; value?: boolean }>();
-  for (const spec of OPTION_SPECS) {
+  for (const spec of specs) {
     if (spec.kind === "switch") {
       index.set(spec.flags[0], { spec, value: true });
       index.set(spec.flags[1], { spec, value: false });
@@ -32,8 +29,9 @@ function flagIndex(): Map<string, { spec: OptionSpec; value?: boolean }> {
   return index;
 }
 
-export function parseEntityTypingArgs(argv: readonly string[]): ParsedCommand {
-  const index = flagIndex();
+/** Parses options of the table `specs` (entity typing's by default; NER passes its own). */
+export function parseEntityTypingArgs(argv: readonly string[], specs: readonly OptionSpec[] = OPTION_SPECS): ParsedCommand {
+  const index = flagIndex(specs);
   const options: Record<string, unknown> = {};
   const ignored: string[] = [];
   let help = false;

@@ -7,6 +7,14 @@
 import { createHash } from "node:crypto";
 import { LR_SCHEDULES, type LrSchedule } from "../../train/schedules";
 
+/**
+ * A command-line mistake (an option's value out of range, conflicting options, an output folder that
+ * cannot be used): the CLI prints it with a pointer to the usage and exits with 2 (docs/errors.md).
+ */
+export class EntityTypingUsageError extends Error {
+  readonly code = "ERR_PARSE_ARGS_ENTITY_TYPING";
+}
+
 export const MODEL_SIZES = ["tiny", "base", "large"] as const;
 export type ModelSize = (typeof MODEL_SIZES)[number];
 
@@ -59,8 +67,14 @@ export interface EntityTypingOptions {
   tokenizer?: string;
   /** Resume checkpoint every N optimiser steps (and at every epoch end); 0 = epoch ends only. */
   resumeSteps: number;
-  /** Start over even when the output folder holds a resumable checkpoint of the same run. */
+  /** Start over even when the output folder holds a resumable checkpoint of the same run (implies overwriteOutputDir). */
   restart: boolean;
+  /**
+   * Replace a finished run that trained (its results.json) in the output folder. Without it such a
+   * folder is refused before anything is read or written, as transformers' Trainer asks for
+   * overwrite_output_dir. A resume checkpoint of an unfinished run is still used (see restart).
+   */
+  overwriteOutputDir: boolean;
   /** Quiet: no progress bars. */
   quiet: boolean;
   /** Words of context kept on each side of the mention (data/open-entity.ts withContextWindow); absent: the whole sentence, as the original. */
@@ -122,7 +136,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "modelConfig", flags: ["--model-config"], kind: "string", log: "model_config_file", group: "lukelab", help: "config.json of a fresh model (instead of --model-size)" },
   { key: "tokenizer", flags: ["--tokenizer"], kind: "string", log: "tokenizer", group: "lukelab", help: "tokenizer folder of a fresh model (default: samples/tiny-luke)" },
   { key: "resumeSteps", flags: ["--resume-steps"], kind: "int", log: "resume_steps", group: "lukelab", help: "write a resume checkpoint every N optimiser steps and at every epoch end (0 = epoch ends only)" },
-  { key: "restart", flags: ["--restart"], kind: "flag", group: "lukelab", help: "start over, deleting a resumable checkpoint of this output folder" },
+  { key: "restart", flags: ["--restart"], kind: "flag", group: "lukelab", help: "start over, deleting a resumable checkpoint of this output folder (and a finished run's results)" },
+  { key: "overwriteOutputDir", flags: ["--overwrite-output-dir"], kind: "flag", group: "lukelab", help: "replace a finished run in the output folder (refused without it); an unfinished run still resumes" },
   { key: "quiet", flags: ["--quiet"], kind: "flag", group: "lukelab", help: "no progress bars" },
   { key: "contextWindow", flags: ["--context-window"], kind: "int", log: "context_window", group: "lukelab", help: "keep N whitespace-separated words on each side of the mention (default: the whole sentence, as the original)" },
 ];
@@ -162,11 +177,12 @@ export const DEFAULT_OPTIONS: Omit<EntityTypingOptions, "outputDir"> = {
   modelSize: "tiny",
   resumeSteps: 200,
   restart: false,
+  overwriteOutputDir: false,
   quiet: false,
 };
 
 /** Options that do not change what a run computes, left out of its fingerprint. */
-const NOT_FINGERPRINTED = new Set<keyof EntityTypingOptions>(["outputDir", "restart", "quiet", "resumeSteps", "numGpus", "experimentLogger", "masterPort", "localRank", "fp16", "fp16OptLevel", "fp16MinLossScale", "fp16MaxLossScale"]);
+const NOT_FINGERPRINTED = new Set<keyof EntityTypingOptions>(["outputDir", "restart", "overwriteOutputDir", "quiet", "resumeSteps", "numGpus", "experimentLogger", "masterPort", "localRank", "fp16", "fp16OptLevel", "fp16MinLossScale", "fp16MaxLossScale"]);
 
 /** What identifies a run: every option that changes its results. */
 export function runFingerprint(options: Omit<EntityTypingOptions, "outputDir"> & { outputDir?: string }): Record<string, unknown> {
@@ -193,22 +209,22 @@ export function resolveOptions(partial: Partial<EntityTypingOptions>): EntityTyp
   const flag = (key: keyof EntityTypingOptions) => OPTION_SPECS.find((s) => s.key === key)!.flags[0];
   const positiveInt = (key: keyof EntityTypingOptions) => {
     const v = merged[key];
-    if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`${flag(key)} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new EntityTypingUsageError(`${flag(key)} must be a positive integer, got ${v}`);
   };
   positiveInt("trainBatchSize");
   positiveInt("evalBatchSize");
   positiveInt("gradientAccumulationSteps");
   for (const key of ["saveSteps", "resumeSteps"] as const) {
-    if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new Error(`${flag(key)} must be a non-negative integer, got ${merged[key]}`);
+    if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new EntityTypingUsageError(`${flag(key)} must be a non-negative integer, got ${merged[key]}`);
   }
   if (merged.contextWindow !== undefined && (!Number.isInteger(merged.contextWindow) || merged.contextWindow < 0)) {
-    throw new Error(`--context-window must be a non-negative integer, got ${merged.contextWindow}`);
+    throw new EntityTypingUsageError(`--context-window must be a non-negative integer, got ${merged.contextWindow}`);
   }
-  if (!Number.isInteger(merged.seed)) throw new Error(`--seed must be an integer, got ${merged.seed}`);
+  if (!Number.isInteger(merged.seed)) throw new EntityTypingUsageError(`--seed must be an integer, got ${merged.seed}`);
   const inRange = (key: keyof EntityTypingOptions, lo: number, hi: number, loOpen = false, hiOpen = false) => {
     const v = merged[key] as number;
     const ok = typeof v === "number" && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
-    if (!ok) throw new Error(`${flag(key)} must be in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${v}`);
+    if (!ok) throw new EntityTypingUsageError(`${flag(key)} must be in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${v}`);
   };
   inRange("numTrainEpochs", 0, Infinity, true, true);
   inRange("learningRate", 0, Infinity, false, true);
@@ -220,9 +236,9 @@ export function resolveOptions(partial: Partial<EntityTypingOptions>): EntityTyp
   inRange("adamEps", 0, Infinity, false, true);
   inRange("warmupProportion", 0, 1);
   inRange("trainFracSize", 0, Infinity, true, true);
-  if (!LR_SCHEDULES.includes(merged.lrSchedule)) throw new Error(`--lr-schedule must be one of ${LR_SCHEDULES.join(", ")}, got ${merged.lrSchedule}`);
-  if (!MODEL_SIZES.includes(merged.modelSize)) throw new Error(`--model-size must be one of ${MODEL_SIZES.join(", ")}, got ${merged.modelSize}`);
-  if (!merged.doTrain && !merged.doEval) throw new Error("--no-train with --no-eval leaves nothing to do");
+  if (!LR_SCHEDULES.includes(merged.lrSchedule)) throw new EntityTypingUsageError(`--lr-schedule must be one of ${LR_SCHEDULES.join(", ")}, got ${merged.lrSchedule}`);
+  if (!MODEL_SIZES.includes(merged.modelSize)) throw new EntityTypingUsageError(`--model-size must be one of ${MODEL_SIZES.join(", ")}, got ${merged.modelSize}`);
+  if (!merged.doTrain && !merged.doEval) throw new EntityTypingUsageError("--no-train with --no-eval leaves nothing to do");
   return { ...merged, outputDir: merged.outputDir ?? defaultOutputDir(merged) };
 }
 

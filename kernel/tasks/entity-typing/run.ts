@@ -17,11 +17,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend, tf } from "../../backend";
 import type { StateDict } from "../../checkpoint/tensor-data";
-import { OPEN_ENTITY_LABELS, readOpenEntityDir, SPLITS, withContextWindow, type TypingExample } from "../../data/open-entity";
+import { datasetSurprises, OPEN_ENTITY_LABELS, readOpenEntityDir, SPLITS, withContextWindow, type TypingExample } from "../../data/open-entity";
 import { Luke } from "../../inference/luke";
 import { AtomicFileWriter, writeFileAtomic } from "../../io/atomic";
 import { LukeModel, lukeConfigToJson } from "../../model";
-import type { NamedVariable } from "../../train/adamw";
 import { ProgressBar, type ProgressOptions, type ProgressSnapshot } from "../../train/progress";
 import { subsample } from "../../train/random";
 import { ResumeStore } from "../../train/resume";
@@ -32,6 +31,7 @@ import { evaluateSplit, type SplitEvaluation } from "./evaluate";
 import { collate, encodeExamples, targetsTensor, type EncodedExample } from "./inputs";
 import type { Prf } from "./metrics";
 import { HEAD, prepareModel } from "./model-setup";
+import { checkOutputDir } from "./output-dir";
 import { logParameters, notApplicableNotes, resolveOptions, runFingerprint, type EntityTypingOptions } from "./options";
 import { validateResults, type EntityTypingResults } from "./results";
 import { baselineRecord } from "./baseline";
@@ -70,13 +70,6 @@ interface Meta {
 
 const EVENTS_DIR = "tensorboard";
 
-function namedParameters(model: LukeModel): NamedVariable[] {
-  const names = [...LukeModel.expectedWeights(model.config, model.head).keys()];
-  const vars = model.trainableVariables();
-  if (names.length !== vars.length) throw new Error(`internal: ${names.length} weight names for ${vars.length} variables`);
-  return names.map((name, i) => ({ name, variable: vars[i] }));
-}
-
 function splitMetrics(prefix: string, suffix: string, m: Prf): Record<string, number> {
   return { [`${prefix}_precision${suffix}`]: m.precision, [`${prefix}_recall${suffix}`]: m.recall, [`${prefix}_f1${suffix}`]: m.f1 };
 }
@@ -95,7 +88,11 @@ function writeLines(path: string, lines: Iterable<string>): void {
 /** Runs `entity-typing run` with the given options (defaults filled in as the original's). */
 export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hooks: RunHooks = {}): Promise<RunOutcome> {
   const options = resolveOptions(partial);
+  // The output folder first: a file in the way or a finished run is refused before any work.
+  const folder = checkOutputDir(options.outputDir, options.overwriteOutputDir || options.restart);
   const log = hooks.log ?? ((line: string) => (options.quiet ? undefined : process.stderr.write(`[entity-typing] ${line}\n`)));
+  // Warnings are printed with --quiet too.
+  const warn = hooks.log ?? ((line: string) => process.stderr.write(`[entity-typing] ${line}\n`));
   const progressOptions: ProgressOptions = { silent: options.quiet, ...hooks.progress, onUpdate: hooks.onProgress };
   const backend = await initBackend();
   for (const note of notApplicableNotes(options)) log(note);
@@ -107,6 +104,10 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
     const words = options.contextWindow;
     for (const split of SPLITS) data[split] = data[split].map((ex) => withContextWindow(ex, words));
   }
+  // Data that would make the numbers meaningless is refused; data that only makes them mislead is named.
+  const surprises = datasetSurprises(data, { train: options.doTrain, eval: options.doEval });
+  if (surprises.refuse.length > 0) throw new Error(surprises.refuse.join("\n"));
+  for (const w of surprises.warn) warn(`warning: ${w}`);
   const { indices: trainIndices, withReplacement } = subsample(data.train.length, options.trainFracSize, options.seed);
   const trainExamples: TypingExample[] = trainIndices.map((i) => data.train[i]);
 
@@ -140,6 +141,11 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
   log(`data: ${data.train.length} train (${trainExamples.length} used), ${data.dev.length} dev, ${data.test.length} test examples from ${options.dataDir}`);
 
   mkdirSync(options.outputDir, { recursive: true });
+  if (folder === "finished-training" || folder === "finished-evaluation") {
+    // Asked for (or an evaluation): the old results go now, so a run killed from here on is an unfinished run, not a finished one.
+    log(`replacing the finished ${folder === "finished-training" ? "run" : "evaluation"} in ${options.outputDir}`);
+    rmSync(join(options.outputDir, "results.json"), { force: true });
+  }
   const results: Record<string, unknown> = {};
   const evaluate = async (split: "dev" | "test", model: LukeModel, extra: { attentions?: AttentionRecord[]; label?: string } = {}): Promise<SplitEvaluation> => {
     const examples = split === "dev" ? data.dev : data.test;
@@ -260,7 +266,7 @@ async function train(
   evaluate: Evaluate,
 ): Promise<{ step: number; averageLoss: number; trainingLoss: number[]; best?: StateDict }> {
   const model = luke.model;
-  const trainer = new Trainer(namedParameters(model), {
+  const trainer = new Trainer(model.namedVariables(), {
     numExamples: train.length,
     batchSize: options.trainBatchSize,
     gradientAccumulationSteps: options.gradientAccumulationSteps,
