@@ -19,6 +19,8 @@ Usage:
       with --attentions, attentions[layer][head][query][key].
   lukelab predict --model DIR --input FILE.jsonl [--output FILE.jsonl] [--threshold 0.5] [--batch-size N]
       Labelled predictions (label names from config.json) for each input line.
+      --model takes a folder or a Hugging Face Hub id, org/name[@revision], downloaded into (or read
+      from) huggingface_hub's cache; HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE apply (docs/hub.md).
   lukelab convert --archive luke_large_500k.tar.gz --tokenizer DIR --output DIR
       Converts an original LUKE archive into a Hugging Face folder, as transformers' conversion script
       does; DIR holds the RoBERTa tokenizer files (vocab.json, merges.txt).
