@@ -30,6 +30,9 @@ Usage:
                             [--no-train] [--no-eval] [options]
       Fine-tunes and evaluates LUKE on Open Entity as the original system's entity-typing run, with
       all its options (see \`lukelab entity-typing --help\`). Without --model-file, a fresh tiny LUKE.
+  lukelab ner run --data-dir DIR --output-dir DIR [--model-file DIR|HUB-ID] [options]
+      Named entity recognition on CoNLL-2003 (eng.train/testa/testb) as upstream LUKE's NER example,
+      with entity typing's run folder and options (see \`lukelab ner --help\`, docs/ner.md).
   lukelab sweep plan|run|status|cancel SWEEP.yaml --output-dir DIR [--runner local|slurm|lsf]
                 [--max-parallel N] [--retry-failed] [Slurm options]
       Many entity-typing runs from one sweep file (grid or one-at-a-time), on this machine or as a
@@ -133,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "entity-typing":
       return entityTypingCommand(rest);
+    case "ner":
+      return (await import("./tasks/ner/cli-command")).nerCommand(rest);
     // Loaded when asked for: arquero and yaml would add ~140 ms to the start of every other command.
     case "sweep":
       return (await import("./sweep/cli-command")).sweepCommand(rest);

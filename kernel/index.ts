@@ -37,6 +37,9 @@ export {
   type OpenEntityFormat,
   type TypingExample,
 } from "./data/open-entity";
+// Named entity recognition on CoNLL-2003 (`ner run`) and its reader.
+export * from "./tasks/ner";
+export { CONLL_TYPES, ConllFormatError, conllCounts, parseConll, readConllDir, readConllFile, tagsToEntities, type ConllDocument, type ConllSentence } from "./data/conll";
 
 // Analysis over run folders: tables, confusion matrices, calibration, Plotly figures.
 export * from "./analysis";

@@ -24,7 +24,7 @@ import { resolveModelPath } from "../../hub";
 import { loadHfCheckpoint, loadSafetensors, loadTorchCheckpoint, normaliseLukeKeys, readJsonObject } from "../../checkpoint";
 import type { StateDict, TensorData } from "../../checkpoint/tensor-data";
 import { Luke } from "../../inference/luke";
-import { LukeModel, lukeConfigToJson, parseLukeConfig, type LukeConfig } from "../../model";
+import { LukeModel, lukeConfigToJson, parseLukeConfig, type LukeConfig, type LukeHead } from "../../model";
 import { readWordFiles } from "../../tokenizer/files";
 import { LukeTokenizer } from "../../tokenizer";
 import { deriveSeed, STREAM } from "../../train/random";
@@ -51,7 +51,15 @@ export interface ModelSource {
   seed: number;
   hiddenDropoutProb: number;
   labels: readonly string[];
+  /** The task head (default entity typing's); NER uses "entity_span_classification". */
+  head?: "entity_classification" | "entity_span_classification";
 }
+
+/** config.json architectures and problem_type of each head a task fine-tunes. */
+const HEAD_CONFIG: Record<NonNullable<ModelSource["head"]>, { architecture: string; problemType: string }> = {
+  entity_classification: { architecture: "LukeForEntityClassification", problemType: "multi_label_classification" },
+  entity_span_classification: { architecture: "LukeForEntitySpanClassification", problemType: "single_label_classification" },
+};
 
 export interface PreparedModel {
   luke: Luke;
@@ -72,13 +80,13 @@ export function loadWeights(path: string): StateDict {
 }
 
 /** The tokenizer of `dir` set up for entity classification, its entity vocabulary cut to the special rows. */
-function typingTokenizer(dir: string): { tokenizer: LukeTokenizer; entityRows: number[] } {
+function typingTokenizer(dir: string, head: LukeHead = HEAD): { tokenizer: LukeTokenizer; entityRows: number[] } {
   const original = LukeTokenizer.fromFolder(dir);
   const specials = [original.entityPadId, original.entityUnkId, original.entityMaskId, original.entityMask2Id];
   const entityVocab = new Map<string, number>();
   specials.forEach((id, row) => entityVocab.set(original.entityTitle(id)!, row));
   const parts = readWordFiles(dir);
-  const tokenizer = new LukeTokenizer({ ...parts, config: { ...(parts.config ?? {}), task: HEAD }, entityVocab });
+  const tokenizer = new LukeTokenizer({ ...parts, config: { ...(parts.config ?? {}), task: head }, entityVocab });
   return { tokenizer, entityRows: specials };
 }
 
@@ -90,8 +98,8 @@ function typingConfig(base: Record<string, unknown>, source: ModelSource, entity
   json.id2label = Object.fromEntries(source.labels.map((l, i) => [String(i), l]));
   json.label2id = Object.fromEntries(source.labels.map((l, i) => [l, i]));
   delete json.num_labels;
-  json.architectures = ["LukeForEntityClassification"];
-  json.problem_type = "multi_label_classification";
+  json.architectures = [HEAD_CONFIG[source.head ?? HEAD].architecture];
+  json.problem_type = HEAD_CONFIG[source.head ?? HEAD].problemType;
   return parseLukeConfig(json, where);
 }
 
@@ -101,9 +109,9 @@ function normalTensor(shape: number[], std: number, seed: number): TensorData {
 }
 
 /** Fits a checkpoint's weights to the entity-typing model; returns the notes of what was changed. */
-function adaptWeights(weights: StateDict, config: LukeConfig, entityRows: number[], seed: number, where: string): { weights: StateDict; notes: string[] } {
+function adaptWeights(weights: StateDict, config: LukeConfig, entityRows: number[], seed: number, where: string, head: LukeHead = HEAD): { weights: StateDict; notes: string[] } {
   const notes: string[] = [];
-  const expected = LukeModel.expectedWeights(config, HEAD);
+  const expected = LukeModel.expectedWeights(config, head);
   const out: StateDict = new Map();
   const dropped: string[] = [];
   for (const [name, t] of weights) {
@@ -184,7 +192,7 @@ export async function prepareModel(given: ModelSource): Promise<PreparedModel> {
   const modelDir = source.modelFile ?? (isModelFolder(source.checkpointFile) ? source.checkpointFile : undefined);
   if (modelDir) {
     if (!isModelFolder(modelDir)) throw new Error(`--model-file ${modelDir}: not a Hugging Face LUKE folder (config.json is missing)`);
-    ({ tokenizer, entityRows } = typingTokenizer(source.tokenizer ?? modelDir));
+    ({ tokenizer, entityRows } = typingTokenizer(source.tokenizer ?? modelDir, source.head));
     const replaced = source.checkpointFile !== undefined && source.checkpointFile !== modelDir;
     const checkpoint = replaced ? { config: readJsonObject(join(modelDir, "config.json")), stateDict: undefined } : loadHfCheckpoint(modelDir);
     config = typingConfig(checkpoint.config, source, entityRows.length, join(modelDir, "config.json"));
@@ -192,7 +200,7 @@ export async function prepareModel(given: ModelSource): Promise<PreparedModel> {
     description = `${named(modelDir)} (${config.numHiddenLayers} layers, hidden ${config.hiddenSize})`;
   } else {
     const tokDir = source.tokenizer ?? DEFAULT_TOKENIZER_DIR;
-    ({ tokenizer, entityRows } = typingTokenizer(tokDir));
+    ({ tokenizer, entityRows } = typingTokenizer(tokDir, source.head));
     const shape = source.modelConfig ? readJsonObject(source.modelConfig) : MODEL_SIZE_PRESETS[source.modelSize];
     const base: Record<string, unknown> = {
       hidden_act: "gelu",
@@ -219,11 +227,11 @@ export async function prepareModel(given: ModelSource): Promise<PreparedModel> {
   }
   let model: LukeModel;
   if (weights) {
-    const adapted = adaptWeights(weights, config, entityRows, source.seed, source.checkpointFile ?? modelDir ?? "weights");
+    const adapted = adaptWeights(weights, config, entityRows, source.seed, source.checkpointFile ?? modelDir ?? "weights", source.head);
     notes.push(...adapted.notes);
-    model = LukeModel.fromStateDict(config, adapted.weights, { head: HEAD });
+    model = LukeModel.fromStateDict(config, adapted.weights, { head: source.head ?? HEAD });
   } else {
-    model = LukeModel.random(config, { head: HEAD, seed: deriveSeed(source.seed, STREAM.init) });
+    model = LukeModel.random(config, { head: source.head ?? HEAD, seed: deriveSeed(source.seed, STREAM.init) });
   }
   return { luke: new Luke(tokenizer, model), description, notes };
 }

@@ -1,0 +1,20 @@
+/** Named entity recognition on CoNLL-2003 as upstream LUKE's NER example: `ner run`, its inputs, decoding and metrics. */
+export { runNer, nerLabels, NER_HEAD, type NerRunOutcome } from "./run";
+export { NER_DEFAULTS, NER_OPTION_SPECS, resolveNerOptions, nerFingerprint, type NerOptions } from "./options";
+export {
+  DEFAULT_SPAN_OPTIONS,
+  attachesLeft,
+  buildSpanFeatures,
+  candidateSpans,
+  collateSpans,
+  contextRoom,
+  flattenSentences,
+  joinWords,
+  labelsTensor,
+  type NerSentence,
+  type SpanFeature,
+  type SpanOptions,
+} from "./inputs";
+export { decodeSpans, nerMetrics, seqevalEntities, spansToTags, type NerMetrics, type ScoredSpan, type TypedSpan } from "./metrics";
+export { evaluateNer, predictionLines, scoreSpans, type NerEvaluation, type SpanCandidate } from "./evaluate";
+export { nerCommand, nerUsage, NerUsageError } from "./cli-command";
