@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import { readJson } from "../io/read";
-import { normaliseLukeKeys } from "./luke-keys";
+import { normaliseLukeKeys } from "../model/weight-tree";
 import { loadSafetensors, saveSafetensors } from "./safetensors";
 import type { StateDict } from "./tensor-data";
 import { loadTorchCheckpoint } from "./torch-file";

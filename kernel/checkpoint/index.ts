@@ -5,8 +5,9 @@ export type { SafetensorsEntry, SafetensorsFile, SafetensorsHeader } from "./saf
 export { loadTorchCheckpoint, readTorchCheckpoint, ALLOWED_GLOBALS } from "./torch-file";
 export { loadHfCheckpoint, saveHfCheckpoint, readJsonObject, WEIGHT_FILES } from "./hf-folder";
 export type { HfCheckpoint, SavedHfCheckpoint } from "./hf-folder";
-export { checkWeights, normaliseLukeKeys, lukeBaseWeightShapes, TIED_DECODER_KEYS } from "./luke-keys";
-export type { LukeShapeConfig, NormalisedKeys } from "./luke-keys";
+// Declared with the model's weight tree (one declaration for every reader and writer); re-exported here too.
+export { checkWeights, normaliseLukeKeys, lukeBaseWeightShapes, TIED_DECODER_KEYS } from "../model/weight-tree";
+export type { LukeShapeConfig, NormalisedKeys } from "../model/weight-tree";
 export {
   loadOriginalLukeArchive,
   convertOriginalLuke,

@@ -15,8 +15,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseLukeConfig } from "../model/config";
+import { checkWeights, ENTITY_AWARE_QUERIES, isHeadKey, normaliseLukeKeys, weightShapes } from "../model/weight-tree";
 import { readJsonObject } from "./hf-folder";
-import { checkWeights, lukeBaseWeightShapes, LukeShapeConfig, normaliseLukeKeys } from "./luke-keys";
 import { extractTarMembers } from "./tar";
 import type { StateDict, TensorData } from "./tensor-data";
 import { loadTorchCheckpoint } from "./torch-file";
@@ -191,9 +192,9 @@ export function convertOriginalLuke(
   // Entity-aware queries start as copies of the word-to-word query.
   for (let i = 0; i < layers; i++) {
     const prefix = `encoder.layer.${i}.attention.self.`;
-    for (const matrix of ["query.weight", "query.bias"]) {
-      const q = need(prefix + matrix, matrix.endsWith("weight") ? [hidden, hidden] : [hidden]);
-      for (const kind of ["w2e_", "e2w_", "e2e_"]) sd.set(prefix + kind + matrix, copyTensor(q));
+    for (const param of ["weight", "bias"]) {
+      const q = need(`${prefix}query.${param}`, param === "weight" ? [hidden, hidden] : [hidden]);
+      for (const query of ENTITY_AWARE_QUERIES) sd.set(`${prefix}${query}.${param}`, copyTensor(q));
     }
   }
 
@@ -226,15 +227,15 @@ export function convertOriginalLuke(
 
   // Drop the pretraining heads (and a position-id buffer, which transformers rebuilds).
   for (const key of [...sd.keys()]) {
-    if (key.startsWith("lm_head.") || key.startsWith("entity_predictions.")) {
+    if (isHeadKey(key)) {
       sd.delete(key);
       dropped.push(key);
     }
   }
   const normal = normaliseLukeKeys(sd, where);
   dropped.push(...normal.dropped);
-  const shapes = lukeBaseWeightShapes(config as unknown as LukeShapeConfig);
-  checkWeights(normal.stateDict, shapes, where);
+  const lukeConfig = parseLukeConfig(config, `${where}: metadata.json model_config`);
+  checkWeights(normal.stateDict, weightShapes(lukeConfig, "none"), where, "none");
   return { config, stateDict: normal.stateDict, entityVocab, metadata, dropped, notes };
 }
 

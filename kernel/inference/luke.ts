@@ -154,7 +154,7 @@ export async function loadLuke(dirOrId: string, options: LoadOptions = {}): Prom
   const config = parseLukeConfig(checkpoint.config, join(dir, "config.json"));
   const { stateDict } = normaliseLukeKeys(checkpoint.stateDict);
   const head = options.head ?? LukeModel.inferHead(config, stateDict.keys());
-  const model = LukeModel.fromStateDict(config, stateDict, { head });
+  const model = LukeModel.fromStateDict(config, stateDict, { head, where: checkpoint.source });
   const tokenizer = LukeTokenizer.fromFolder(dir);
   return new Luke(tokenizer, model);
 }

@@ -5,7 +5,7 @@
  */
 import { tf } from "../backend";
 import type { LukeConfig } from "./config";
-import type { LukeHead } from "./weights";
+import type { LukeHead } from "./weight-tree";
 
 /**
  * All int32. Shapes: B = batch, Lw = words, Le = entities, M = max mention length.

@@ -9,11 +9,10 @@
  *   outputs:     last_hidden_state = X[:, :Lw], entity_last_hidden_state = X[:, Lw:], pooler on <s>
  *   head:        logits (heads.ts), loss (losses.ts)
  *
- * Weights are tf.Variables in the tree of weights.ts; they come in and go out as a StateDict in
- * Hugging Face names and PyTorch layouts. Tensors returned by forward() belong to the caller.
+ * Weights are tf.Variables (weights.ts) in the tree of weight-tree.ts; they come in and go out as
+ * a StateDict in Hugging Face names and PyTorch layouts. Tensors returned by forward() belong to the caller.
  */
 import { tf } from "../backend";
-import type { StateDict } from "../checkpoint/tensor-data";
 import { extendedAttentionMask } from "./attention";
 import type { LukeConfig } from "./config";
 import { entityEmbeddings, wordEmbeddings } from "./embeddings";
@@ -22,22 +21,12 @@ import { entityClassification, entityPairClassification, entityPredictions, enti
 import { checkHeadMask, checkInputs, type LukeInputs } from "./inputs";
 import { classificationLoss, maskedLmLoss } from "./losses";
 import { Dropout } from "./ops";
-import {
-  LUKE_HEADS,
-  declareWeights,
-  matchStateDict,
-  variableFromData,
-  variableFromInit,
-  variableNamer,
-  variableToData,
-  weightSpecs,
-  type LukeHead,
-  type LukeWeights,
-  type WeightSpec,
-} from "./weights";
+import type { StateDict } from "./tensor-data";
+import { checkWeights, declareWeights, normaliseLukeKeys, weightShapes, type LukeHead, type WeightSpec } from "./weight-tree";
+import { variableFromData, variableFromInit, variableNamer, variableToData, type LukeWeights } from "./weights";
 
 export type { LukeInputs } from "./inputs";
-export type { LukeHead } from "./weights";
+export type { LukeHead } from "./weight-tree";
 
 export interface ForwardOptions {
   /** Dropout on (hidden, attention and classifier dropout). Default false. */
@@ -107,14 +96,18 @@ export class LukeModel {
   /**
    * A model from Hugging Face weights: base weights under `luke.` (bare LukeModel files without
    * the prefix are accepted too), head weights as transformers names them (classifier.*, lm_head.*,
-   * entity_predictions.*). Tied decoders and position_ids are ignored; anything else mis-shaped,
-   * missing or unexpected fails in one error that lists it all. The head defaults to inferHead.
+   * entity_predictions.*). Keys are normalised with normaliseLukeKeys (tied decoders and
+   * position_ids are ignored) and checked with checkWeights: anything mis-shaped, missing or
+   * unexpected fails in one error that lists it all, starting with `where` (the file or folder;
+   * default "state dict"). The head defaults to inferHead.
    */
-  static fromStateDict(config: LukeConfig, weights: StateDict, options: { head?: LukeHead } = {}): LukeModel {
-    const head = options.head ?? LukeModel.inferHead(config, weights.keys());
-    const found = matchStateDict(weightSpecs(config, head), weights, head);
+  static fromStateDict(config: LukeConfig, weights: StateDict, options: { head?: LukeHead; where?: string } = {}): LukeModel {
+    const where = options.where ?? "state dict";
+    const { stateDict } = normaliseLukeKeys(weights, where);
+    const head = options.head ?? LukeModel.inferHead(config, stateDict.keys());
+    checkWeights(stateDict, weightShapes(config, head), where, head);
     const name = variableNamer();
-    return new LukeModel(config, head, (spec) => variableFromData(spec, found.get(spec.name)!.data as Float32Array, name(spec.name)));
+    return new LukeModel(config, head, (spec) => variableFromData(spec, stateDict.get(spec.name)!.data as Float32Array, name(spec.name)));
   }
 
   /**
@@ -133,7 +126,7 @@ export class LukeModel {
 
   /** Every weight the checkpoint must hold for `head`: name → PyTorch shape ([out, in] for Linear). */
   static expectedWeights(config: LukeConfig, head: LukeHead): Map<string, number[]> {
-    return new Map(weightSpecs(config, head).map((s) => [s.name, s.shape]));
+    return weightShapes(config, head);
   }
 
   /**
@@ -286,6 +279,12 @@ export class LukeModel {
   trainableVariables(): tf.Variable[] {
     this.assertLive();
     return [...this.variables];
+  }
+
+  /** trainableVariables() with their Hugging Face names (what picks AdamW's no-decay group). */
+  namedVariables(): { name: string; variable: tf.Variable }[] {
+    this.assertLive();
+    return this.specs.map((spec, i) => ({ name: spec.name, variable: this.variables[i] }));
   }
 
   dispose(): void {

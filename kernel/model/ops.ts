@@ -9,6 +9,7 @@
 import { tf } from "../backend";
 import { fusedDropout, fusedGelu, fusedLayerNorm, fusedOpsActive, nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
 import type { HiddenAct } from "./config";
+import type * as Tree from "./weight-tree";
 
 /**
  * A PyTorch nn.Linear. `kernel` is the Hugging Face `.weight` stored transposed, as [in, out]:
@@ -16,21 +17,11 @@ import type { HiddenAct } from "./config";
  * also caches the packed kernel per weight tensor. matMul(x, W[out,in], false, true) takes the
  * naive loop instead and measured ~10x slower (H=768: 128×768·768 in 5.7 ms vs 66 ms).
  */
-export interface Linear<W = tf.Variable> {
-  kernel: W;
-  bias?: W;
-}
-
+export type Linear<W = tf.Variable> = Tree.Linear<W>;
 /** nn.LayerNorm's affine parameters (`weight` is γ, `bias` is β). */
-export interface LayerNorm<W = tf.Variable> {
-  weight: W;
-  bias: W;
-}
-
+export type LayerNorm<W = tf.Variable> = Tree.LayerNorm<W>;
 /** nn.Embedding: a [rows, dim] table. */
-export interface Embedding<W = tf.Variable> {
-  weight: W;
-}
+export type Embedding<W = tf.Variable> = Tree.Embedding<W>;
 
 /** y = x·Wᵀ + b over the last axis, for any leading shape. */
 export function linear(x: tf.Tensor, p: Linear): tf.Tensor {

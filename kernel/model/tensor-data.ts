@@ -1,6 +1,7 @@
 /**
  * Plain, framework-free tensors: the seam between checkpoint readers/writers and the model.
- * Checkpoint code produces and consumes these; the model turns them into TF.js variables.
+ * Checkpoint code produces and consumes these; the model turns them into TF.js variables. They live
+ * with the model (the lower layer): kernel/checkpoint re-exports them from its tensor-data.ts.
  */
 
 export type DType = "float32" | "float16" | "bfloat16" | "float64" | "int64" | "int32" | "int16" | "int8" | "uint8" | "bool";

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadHfCheckpoint, saveHfCheckpoint } from "../../kernel/checkpoint/hf-folder";
-import { checkWeights, lukeBaseWeightShapes, LukeShapeConfig, normaliseLukeKeys } from "../../kernel/checkpoint/luke-keys";
+import { checkWeights, lukeBaseWeightShapes, LukeShapeConfig, normaliseLukeKeys } from "../../kernel/model/weight-tree";
 import type { StateDict, TensorData } from "../../kernel/checkpoint/tensor-data";
 import { tmpDir } from "../helpers";
 import { assertStateDict, assertThrowsWith, Encoded, fixture, referenceCheck } from "./expect";

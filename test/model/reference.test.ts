@@ -348,12 +348,12 @@ describe("weights", () => {
     sd.set("luke.encoder.layer.2.output.dense.weight", { dtype: "float32", shape: [24, 37], data: new Float32Array(24 * 37) });
     const before = tf.memory().numTensors;
     assert.throws(
-      () => LukeModel.fromStateDict(configs.A, sd, { head: "entity_classification" }),
+      () => LukeModel.fromStateDict(configs.A, sd, { head: "entity_classification", where: "some/model.safetensors" }),
       (err: Error) => {
-        assert.match(err.message, /mis-shaped: luke\.encoder\.layer\.1\.attention\.self\.w2e_query\.weight expected \[24, 24\], found \[24, 23\]/);
-        assert.match(err.message, /missing: classifier\.bias expected \[5\]/);
-        assert.match(err.message, /unexpected: luke\.encoder\.layer\.2\.output\.dense\.weight \[24, 37\]/);
-        assert.match(err.message, /3 problems/);
+        assert.match(err.message, /^some\/model\.safetensors: the weights do not match a LUKE with head "entity_classification" \(3 problems;/);
+        assert.match(err.message, /\nwrong shape \(1\):\n  luke\.encoder\.layer\.1\.attention\.self\.w2e_query\.weight: expected shape \[24, 24\], found \[24, 23\]/);
+        assert.match(err.message, /\nmissing \(1\):\n  classifier\.bias: expected shape \[5\]/);
+        assert.match(err.message, /\nunexpected \(1\):\n  luke\.encoder\.layer\.2\.output\.dense\.weight: shape \[24, 37\]/);
         return true;
       },
     );

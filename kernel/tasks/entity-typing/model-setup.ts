@@ -24,7 +24,7 @@ import { resolveModelPath } from "../../hub";
 import { loadHfCheckpoint, loadSafetensors, loadTorchCheckpoint, normaliseLukeKeys, readJsonObject } from "../../checkpoint";
 import type { StateDict, TensorData } from "../../checkpoint/tensor-data";
 import { Luke } from "../../inference/luke";
-import { LukeModel, lukeConfigToJson, parseLukeConfig, type LukeConfig, type LukeHead } from "../../model";
+import { isHeadKey, LukeModel, lukeConfigToJson, parseLukeConfig, type LukeConfig, type LukeHead } from "../../model";
 import { readWordFiles } from "../../tokenizer/files";
 import { LukeTokenizer } from "../../tokenizer";
 import { deriveSeed, STREAM } from "../../train/random";
@@ -116,7 +116,7 @@ function adaptWeights(weights: StateDict, config: LukeConfig, entityRows: number
   const dropped: string[] = [];
   for (const [name, t] of weights) {
     if (expected.has(name)) out.set(name, t);
-    else if (/^(lm_head|entity_predictions|classifier)\./.test(name)) dropped.push(name);
+    else if (isHeadKey(name)) dropped.push(name);
     else out.set(name, t); // left for fromStateDict to report as unexpected
   }
   if (dropped.length) notes.push(`dropped ${dropped.length} weights of another head (${dropped[0]}, …)`);
