@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadSafetensors } from "../../kernel/checkpoint";
 import { downloadLukeSnapshot } from "../../kernel/hub";
+import { tf } from "../../kernel/backend";
 import { loadLuke } from "../../kernel/inference/luke";
+import { LukePool } from "../../kernel/inference/pool";
 import { coerceOptionValue, optionForKey } from "../../kernel/sweep/definition";
 import { prepareModel } from "../../kernel/tasks/entity-typing/model-setup";
 import { OPEN_ENTITY_LABELS } from "../../kernel/data/open-entity";
@@ -104,7 +106,9 @@ test("lukelab downloads, Python's offline load and scan_cache_dir see it; loadLu
     else process.env.HF_HUB_CACHE = saved;
   }
   assert.equal(reference.architecture, "LukeForEntityClassification");
+  const tensorsBefore = tf.memory().numTensors;
   const byId = await loadLuke(REPO, { hub: { ...isolated(hub.url, cacheDir), offline: true } });
+  assert.equal(tf.memory().numTensors - tensorsBefore, loadSafetensors(join(TINY, "model.safetensors")).stateDict.size, "one tensor per weight");
   const byFolder = await loadLuke(TINY);
   try {
     const a = await expectNoLeak(() => byId.forward(INPUTS));
@@ -117,6 +121,17 @@ test("lukelab downloads, Python's offline load and scan_cache_dir see it; loadLu
     byId.dispose();
     byFolder.dispose();
   }
+  assert.equal(tf.memory().numTensors, tensorsBefore, "disposing the models frees their tensors");
+
+  // LukePool.open takes the id too.
+  const pool = await LukePool.open(REPO, { threads: 1, hub: { ...isolated(hub.url, cacheDir), offline: true } });
+  try {
+    const rows = await pool.forward(INPUTS);
+    INPUTS.forEach((_, i) => assert.ok(maxAbsDiff(rows[i].logits!.flat(), reference.rows[i].logits.flat()) < 1e-4, `pool input ${i}`));
+  } finally {
+    await pool.close();
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, "the pool leaves no tensor behind");
 });
 
 test("lukelab forward --model org/name downloads through HF_ENDPOINT and writes what the folder gives", async () => {
