@@ -56,7 +56,6 @@ export function progressLine(p: DownloadProgress): string {
 
 function inTslabCell(): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return typeof require("tslab/dist/jupyter").lastWriteDisplayData === "function";
   } catch {
     return false;
