@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { join } from "node:path";
-import { decodeSpans, nerMetrics, spansToTags } from "../../kernel/tasks/ner/metrics";
+import { decodeSpans, nerMetrics, spanConfusion, spansToTags } from "../../kernel/tasks/ner/metrics";
 import { ROOT, runPython } from "../helpers";
 
 const SCRIPT = join(ROOT, "test", "ner", "seqeval_ref.py");
@@ -11,6 +11,7 @@ interface Ref {
   recall: number;
   f1: number;
   per_type: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  confusion: Record<string, number>;
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -39,6 +40,11 @@ test("entity-level precision, recall, F1 and per-type figures equal seqeval's on
       for (const k of ["precision", "recall", "f1"] as const) assert.ok(Math.abs(ours.perType[t][k] - f[k]) < 1e-12, `${t} ${k}`);
       assert.equal(ours.perType[t].support, f.support);
     }
+    // The per-type confusion over spans, against the same table built from seqeval's entities.
+    const c = spanConfusion(gold, pred);
+    const cells: Record<string, number> = {};
+    c.matrix.forEach((row, i) => row.forEach((n, j) => n > 0 && (cells[`${c.labels[i]}>${c.labels[j]}`] = n)));
+    assert.deepEqual(cells, ref.confusion);
   }
 });
 

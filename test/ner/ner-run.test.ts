@@ -97,6 +97,13 @@ test("sample: a fresh tiny LUKE beats all-O, its files agree with seqeval, and a
   assert.equal(expected.dev_f1, Math.max(...curve), "the best epoch's weights are kept");
   assert.equal(expected[`dev_f1_epoch${expected.best_epoch}`], expected.dev_f1);
   assert.ok(existsSync(join(whole, "model.safetensors")));
+  // The span confusion table: its diagonal is the correct entities of results.json's per-type figures.
+  const csv = readFileSync(join(whole, "span_confusion_test.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+  for (const row of csv.slice(1)) {
+    const type = row[0];
+    if (type === "O") continue;
+    assert.equal(Number(row[csv[0].indexOf(type)]), expected.per_label!.test![type].correct, `correct ${type}`);
+  }
   const config = JSON.parse(readFileSync(join(whole, "config.json"), "utf8"));
   assert.deepEqual(config.architectures, ["LukeForEntitySpanClassification"]);
   assert.deepEqual(config.id2label, { 0: "NIL", 1: "MISC", 2: "PER", 3: "ORG", 4: "LOC" });

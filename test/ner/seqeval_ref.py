@@ -9,6 +9,7 @@ import json
 import sys
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+from seqeval.metrics.sequence_labeling import get_entities
 
 args = json.load(sys.stdin)
 if "file" in args:
@@ -35,7 +36,21 @@ else:
 report = classification_report(gold, pred, output_dict=True, zero_division=0)
 per_type = {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"], "support": int(v["support"])}
             for k, v in report.items() if not k.endswith(" avg")}
+# Confusion over spans: gold entity → type predicted for exactly its span (or O); predicted entities
+# whose span is no gold entity's → row O.
+g_ents, p_ents = get_entities(gold), get_entities(pred)
+pred_by_span = {(s, e): t for t, s, e in p_ents}
+gold_spans = {(s, e) for _, s, e in g_ents}
+confusion = {}
+for t, s, e in g_ents:
+    key = f"{t}>{pred_by_span.get((s, e), 'O')}"
+    confusion[key] = confusion.get(key, 0) + 1
+for t, s, e in p_ents:
+    if (s, e) not in gold_spans:
+        confusion[f"O>{t}"] = confusion.get(f"O>{t}", 0) + 1
+
 print(json.dumps({
+    "confusion": confusion,
     "precision": precision_score(gold, pred, zero_division=0),
     "recall": recall_score(gold, pred, zero_division=0),
     "f1": f1_score(gold, pred, zero_division=0),

@@ -113,3 +113,23 @@ export function nerMetrics(gold: readonly (readonly string[])[], predicted: read
   const counts = { predicted: predChunks.length, gold: goldChunks.length, correct: predChunks.filter((c) => goldSet.has(key(c))).length };
   return { ...prfFromCounts(counts), ...counts, perType };
 }
+
+/**
+ * Per-type confusion over spans: rows are gold types, columns predicted types, with "O" for "no
+ * entity with exactly this span". A gold entity lands in (its type, the type predicted for the same
+ * span, or O); a predicted entity whose span is no gold entity's lands in (O, its type). The
+ * diagonal is the correct entities; (O, O) stays 0.
+ */
+export function spanConfusion(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): { labels: string[]; matrix: number[][] } {
+  const g = seqevalEntities(gold);
+  const p = seqevalEntities(predicted);
+  const labels = [...[...new Set([...g, ...p].map((c) => c.type))].sort(), "O"];
+  const at = new Map(labels.map((l, i) => [l, i]));
+  const matrix = labels.map(() => labels.map(() => 0));
+  const span = (c: Chunk) => `${c.start}\t${c.end}`;
+  const predBySpan = new Map(p.map((c) => [span(c), c.type]));
+  const goldSpans = new Set(g.map(span));
+  for (const c of g) matrix[at.get(c.type)!][at.get(predBySpan.get(span(c)) ?? "O")!]++;
+  for (const c of p) if (!goldSpans.has(span(c))) matrix[at.get("O")!][at.get(c.type)!]++;
+  return { labels, matrix };
+}

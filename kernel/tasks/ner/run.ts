@@ -33,6 +33,7 @@ import { prepareModel } from "../entity-typing/model-setup";
 import { validateResults, type EntityTypingResults } from "../entity-typing/results";
 import type { RunHooks } from "../entity-typing/run";
 import { evaluateNer, predictionLines, type NerEvaluation } from "./evaluate";
+import { spanConfusion } from "./metrics";
 import { buildSpanFeatures, collateSpans, labelsTensor, type NerSentence, type SpanFeature } from "./inputs";
 import { nerFingerprint, nerLogParameters, resolveNerOptions, type NerOptions } from "./options";
 
@@ -159,12 +160,16 @@ export async function runNer(partial: Partial<NerOptions>, hooks: RunHooks = {})
 
     // 3. The kept weights on dev and test.
     const perLabel: Record<string, unknown> = {};
+    const confusion: Record<string, unknown> = {};
     if (options.doEval) {
       for (const split of ["dev", "test"] as const) {
         const ev = await evaluate(split, luke.model, `${split} (final)`);
         Object.assign(results, metricsOf(split, "", ev));
         perLabel[split] = ev.metrics.perType;
         writeLines(join(options.outputDir, `${split}_predictions.txt`), predictionLines(sets[split].sentences, ev.predictedTags));
+        const c = spanConfusion(sets[split].sentences.map((s) => s.tags), ev.predictedTags);
+        confusion[split] = c;
+        writeLines(join(options.outputDir, `span_confusion_${split}.csv`), [["gold/predicted", ...c.labels].join(","), ...c.matrix.map((row, i) => [c.labels[i], ...row].join(","))]);
         hooks.onEvaluation?.(split, "final", ev.metrics);
         log(`${split}: precision ${ev.metrics.precision.toFixed(4)}, recall ${ev.metrics.recall.toFixed(4)}, f1 ${ev.metrics.f1.toFixed(4)}`);
       }
@@ -200,6 +205,8 @@ export async function runNer(partial: Partial<NerOptions>, hooks: RunHooks = {})
       training_loss: "one value per optimiser step: the mean loss of its micro-batches, not divided by the gradient accumulation steps",
       model: prepared.description,
       resumed,
+      // Per-type confusion over spans (metrics.ts spanConfusion), also in span_confusion_{dev,test}.csv.
+      ...(options.doEval ? { span_confusion: confusion } : {}),
       // The trivial baseline: predicting no entity scores 0 precision, recall and F1.
       baseline: { all_o: { precision: 0, recall: 0, f1: 0 } },
     };
