@@ -74,3 +74,14 @@ test("upstream's rules: words joined with punctuation and apostrophes attached, 
   assert.deepEqual(contextRoom(3, 10, 100, 50), [3, 37]);
   assert.deepEqual(candidateSpans([1, 2, 1], 3), [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]);
 });
+
+test("a sentence longer than --max-seq-length keeps its first words that fit, and says so", () => {
+  const tokenizer = LukeTokenizer.fromFolder(TOKENIZER);
+  const words = ["Internationalisation", "Lisbon", "Reykjavik", "Montevideo", "Tallinn"];
+  const doc = { index: 0, sentences: [{ words, tags: ["O", "I-LOC", "I-LOC", "B-LOC", "I-LOC"], entities: [], line: 7 }] };
+  const { features, truncated } = buildSpanFeatures(tokenizer, [doc], LABELS, { maxSeqLength: 20, maxEntityLength: 128, maxMentionLength: 16 }, "t");
+  assert.equal(truncated.length, 1);
+  assert.equal(truncated[0].line, 7);
+  assert.ok(truncated[0].keptWords < words.length && truncated[0].keptWords > 0);
+  assert.ok(features.every((f) => f.encoding.inputIds.length <= 20 && f.spans.every(([, e]) => e <= truncated[0].keptWords)));
+});

@@ -11,6 +11,8 @@
  *     max_mention_length becomes a [MASK] entity with its start and end word positions
  *     (entity_start_positions / entity_end_positions, end inclusive), labelled with its gold type or
  *     NIL (id 0);
+ *   - a sentence longer than the input on its own keeps its first words that fit (as transformers'
+ *     example truncates); the rest get no span and are predicted O (their entities count as misses);
  *   - chunks: a sentence with more spans than max_entity_length is split into ⌈n / max⌉ inputs of
  *     equal size over the same text (upstream's split_size).
  *
@@ -136,10 +138,12 @@ export function buildSpanFeatures(
   labels: readonly string[],
   options: SpanOptions,
   where: string,
-): { sentences: NerSentence[]; features: SpanFeature[] } {
+): { sentences: NerSentence[]; features: SpanFeature[]; truncated: { line: number; keptWords: number; words: number }[] } {
   const sentences = flattenSentences(documents);
   const features: SpanFeature[] = [];
   const labelId = new Map(labels.map((l, i) => [l, i]));
+  const truncated: { line: number; keptWords: number; words: number }[] = [];
+  const onTruncated = (s: NerSentence, keptWords: number) => truncated.push({ line: s.line, keptWords, words: s.words.length });
   let at = 0;
   for (const doc of documents) {
     const words = doc.sentences.flatMap((s) => s.words);
@@ -150,10 +154,10 @@ export function buildSpanFeatures(
       const start = first;
       const end = first + sentence.words.length;
       first = end;
-      features.push(...sentenceFeatures(tokenizer, words, counts, start, end, sentence, labelId, options, where));
+      features.push(...sentenceFeatures(tokenizer, words, counts, start, end, sentence, labelId, options, where, onTruncated));
     }
   }
-  return { sentences, features };
+  return { sentences, features, truncated };
 }
 
 function sum(xs: readonly number[], from: number, to: number): number {
@@ -172,12 +176,18 @@ function sentenceFeatures(
   labelId: ReadonlyMap<string, number>,
   options: SpanOptions,
   where: string,
+  onTruncated?: (sentence: NerSentence, keptWords: number) => void,
 ): SpanFeature[] {
   const maxSubwords = options.maxSeqLength - 2;
-  const sentenceLength = sum(counts, start, end);
-  if (sentenceLength > maxSubwords) {
-    throw new Error(`${where}:${sentence.line}: the sentence has ${sentenceLength} subwords, more than the ${maxSubwords} that --max-seq-length ${options.maxSeqLength} leaves`);
+  // A sentence longer than the input keeps its first words that fit, as transformers' example
+  // truncates it; the words after them get no candidate span (they are predicted O).
+  const fullEnd = end;
+  while (end > start && sum(counts, start, end) > maxSubwords) end--;
+  if (end === start) {
+    throw new Error(`${where}:${sentence.line}: the sentence's first word alone has more subwords than the ${maxSubwords} that --max-seq-length ${options.maxSeqLength} leaves`);
   }
+  if (end < fullEnd) onTruncated?.(sentence, end - start);
+  const sentenceLength = sum(counts, start, end);
   const [leftRoom, rightRoom] = contextRoom(sum(counts, 0, start), sentenceLength, sum(counts, end, words.length), maxSubwords);
   // Whole words of context within the room.
   let from = start;

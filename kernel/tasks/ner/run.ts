@@ -115,7 +115,14 @@ export async function runNer(partial: Partial<NerOptions>, hooks: RunHooks = {})
   const spanOptions = { maxSeqLength: Math.min(options.maxSeqLength, positions), maxEntityLength: options.maxEntityLength, maxMentionLength: options.maxMentionLength };
   let sets: Record<"train" | "dev" | "test", { sentences: NerSentence[]; features: SpanFeature[] }>;
   try {
-    const build = (docs: ConllDocument[], file: string) => buildSpanFeatures(luke.tokenizer, docs, labels, spanOptions, file);
+    const build = (docs: ConllDocument[], file: string) => {
+      const built = buildSpanFeatures(luke.tokenizer, docs, labels, spanOptions, file);
+      if (built.truncated.length) {
+        const t = built.truncated[0];
+        log(`${file}: ${built.truncated.length} sentences longer than --max-seq-length ${spanOptions.maxSeqLength} keep only their first words (line ${t.line}: ${t.keptWords} of ${t.words}); the rest are predicted O`);
+      }
+      return built;
+    };
     sets = {
       train: options.doTrain ? build(trainDocuments, data.files.train) : { sentences: [], features: [] },
       dev: build(data.dev, data.files.dev),
