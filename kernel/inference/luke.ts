@@ -128,6 +128,14 @@ export class Luke {
     return labelledPredictions(inputs, await this.forward(inputs, options), this.config, this.model.head, options);
   }
 
+  /**
+   * Named entities of a raw text with code-point offsets, type and score (a model with the entity-span
+   * head: a `ner run` folder or luke-large-finetuned-conll-2003); see kernel/tasks/ner/notebook.ts.
+   */
+  async ner(text: string): Promise<import("../tasks/ner/notebook").RecognizedEntity[]> {
+    return (await import("../tasks/ner/notebook")).recognizeEntities(this, text);
+  }
+
   /** Writes a Hugging Face folder (config.json, model.safetensors, tokenizer files) that transformers loads. */
   save(dir: string): void {
     saveHfCheckpoint(dir, { config: lukeConfigToJson(this.config), stateDict: this.model.stateDict() });

@@ -160,6 +160,8 @@ test("a slice of real CoNLL-2003: a fresh tiny LUKE beats all-O on dev, seqeval 
     assert.equal(chars.slice(e.start, e.end).join(""), e.text);
     assert.ok(["MISC", "PER", "ORG", "LOC"].includes(e.type) && e.score > 0 && e.score <= 1);
   }
+  // luke.ner is the same call.
+  assert.deepEqual(await outcome.luke.ner(text), entities);
   outcome.luke.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaks");
 });
