@@ -165,3 +165,17 @@ test("a slice of real CoNLL-2003: a fresh tiny LUKE beats all-O on dev, seqeval 
   outcome.luke.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaks");
 });
+
+test("ner --help lists NER's options with upstream's defaults; a bad value is a usage error (exit 2); a missing file is named", () => {
+  const help = lukelab("ner", "run", "--help");
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--max-mention-length N\s+.*\[default: 16\]/);
+  assert.match(help.stdout, /--num-train-epochs N\s+.*\[default: 5\]/);
+  assert.doesNotMatch(help.stdout, /--context-window/);
+  const bad = lukelab("ner", "run", "--max-entity-length", "0", "--data-dir", SAMPLE, "--output-dir", tmpDir());
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--max-entity-length must be an integer ≥ 1, got 0/);
+  const missing = lukelab("ner", "run", "--data-dir", join(tmpDir(), "none"), "--output-dir", tmpDir());
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /none\/eng\.train: does not exist/);
+});
