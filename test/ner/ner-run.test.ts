@@ -178,4 +178,10 @@ test("ner --help lists NER's options with upstream's defaults; a bad value is a 
   const missing = lukelab("ner", "run", "--data-dir", join(tmpDir(), "none"), "--output-dir", tmpDir());
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /none\/eng\.train: does not exist/);
+  // A finished run that trained is not trained over without --overwrite-output-dir (as entity typing).
+  const done = tmpDir();
+  writeFileSync(join(done, "results.json"), JSON.stringify({ training_loss: [1], experimental_configurations: { log_parameters: { global_step: 1 }, model_config: {} } }));
+  const again = lukelab("ner", "run", "--data-dir", SAMPLE, "--output-dir", done);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /--overwrite-output-dir/);
 });

@@ -30,6 +30,7 @@ import { ResumeStore } from "../../train/resume";
 import { EventWriter } from "../../train/tensorboard";
 import { Trainer } from "../../train/trainer";
 import { prepareModel } from "../entity-typing/model-setup";
+import { checkOutputDir } from "../entity-typing/output-dir";
 import { validateResults, type EntityTypingResults } from "../entity-typing/results";
 import type { RunHooks } from "../entity-typing/run";
 import { evaluateNer, predictionLines, type NerEvaluation } from "./evaluate";
@@ -92,6 +93,8 @@ export async function runNer(partial: Partial<NerOptions>, hooks: RunHooks = {})
   const options = resolveNerOptions(partial);
   const log = hooks.log ?? ((line: string) => (options.quiet ? undefined : process.stderr.write(`[ner] ${line}\n`)));
   const progressOptions: ProgressOptions = { silent: options.quiet, ...hooks.progress, onUpdate: hooks.onProgress };
+  // The output folder first, as entity typing: a finished run is not trained over without --overwrite-output-dir.
+  checkOutputDir(options.outputDir, options.overwriteOutputDir || options.restart);
   const backend = await initBackend();
 
   // 1. Data first: a bad file stops the run before anything is written.
