@@ -16,7 +16,8 @@
  *                                       field (one of them) and, optionally, "labels": the line's
  *                                       default labels ("line 7")
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { FileFormatError, lineAndColumn, locateJsonError, readText } from "../io/read";
 import { extname } from "node:path";
 import { OPEN_ENTITY_LABELS } from "../data/open-entity";
 import { MarkupError, parseMarkedSentence } from "./parse";
@@ -51,6 +52,13 @@ interface Sentence {
 
 /** A JSON.parse message on one line (V8 quotes the text around the error, newlines included). */
 const oneLine = (message: string) => message.replace(/\r?\n/g, "\\n");
+/** Where JSON text breaks and why (io/read.ts's scanner), whatever Node's message says: "line 3, column 7: not valid JSON: …". */
+function jsonProblem(text: string, err: Error, withLine: boolean): string {
+  const located = locateJsonError(text);
+  if (!located) return `not valid JSON (${oneLine(err.message)})`;
+  const [line, column] = lineAndColumn(text, located.offset);
+  return `${withLine ? `line ${line}, ` : ""}column ${column}: not valid JSON: ${located.detail}`;
+}
 const show = (v: unknown) => JSON.stringify(v)?.slice(0, 60) ?? String(v);
 
 function checkDefaultLabels(labels: readonly string[], labelSet: readonly string[] | undefined, what: string): void {
@@ -107,7 +115,7 @@ function jsonlSentences(text: string): Sentence[] {
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new Error(`${where}: not valid JSON (${oneLine((err as Error).message)})`);
+      throw new Error(`${where}: ${jsonProblem(raw.replace(/\r$/, ""), err as Error, false)}`);
     }
     if (typeof value === "string") return [{ where, text: value }];
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -163,9 +171,10 @@ export function readMarkupFile(file: string, options: MarkupOptions & { format?:
   if (!existsSync(file)) throw new Error(`${file}: the file does not exist`);
   let text: string;
   try {
-    text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+    // Strict UTF-8 (bytes that are not are refused at their offset); a byte-order mark is skipped.
+    text = readText(file);
   } catch (err) {
-    throw new Error(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw err instanceof FileFormatError ? err : new Error(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const format = options.format ?? detectMarkupFormat(file, text);
   const prefix = `${file}: `;
@@ -178,7 +187,7 @@ export function readMarkupFile(file: string, options: MarkupOptions & { format?:
       try {
         value = JSON.parse(text);
       } catch (err) {
-        throw new Error(`not valid JSON (${oneLine((err as Error).message)}); a .json file holds an object {name: sentence} or an array of sentences`);
+        throw new Error(`${jsonProblem(text, err as Error, true)}; a .json file holds an object {name: sentence} or an array of sentences`);
       }
       if (format === "array" && !Array.isArray(value)) throw new Error(`expected a JSON array of sentences, found ${show(value)}`);
       if (format === "object" && (value === null || typeof value !== "object" || Array.isArray(value))) {

@@ -23,7 +23,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isScalar } from "yaml";
 import { OPTION_SPECS, resolveOptions, type EntityTypingOptions, type OptionSpec } from "../tasks/entity-typing/options";
 import { parseHubId } from "../hub/id";
-import { readText } from "../io/read";
+import { FileFormatError, parseJsonText, readText } from "../io/read";
 import { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS } from "./presets";
 
 export const SWEEP_KINDS = ["grid", "one-at-a-time"] as const;
@@ -274,15 +274,16 @@ export function objectSource(baseDir = process.cwd(), where = "sweep definition"
 
 /** Reads and checks a sweep file: .yaml/.yml as YAML, .json as JSON. */
 export function readSweepFile(path: string): CheckedSweep {
-  const text = readText(path, (message) => new SweepDefinitionError(message));
   const ext = extname(path).toLowerCase();
   if (![".yaml", ".yml", ".json"].includes(ext)) throw new SweepDefinitionError(`${path}: a sweep file is .yaml, .yml or .json`);
-  if (ext === ".json") {
-    try {
-      JSON.parse(text);
-    } catch (err) {
-      throw new SweepDefinitionError(`${path}: is not valid JSON (${(err as Error).message})`);
-    }
+  let text: string;
+  try {
+    text = readText(path, (message) => new SweepDefinitionError(message));
+    // Strict JSON first (YAML would take trailing commas and the like): errors at file:line:column.
+    if (ext === ".json") parseJsonText(text, path);
+  } catch (err) {
+    if (err instanceof FileFormatError) throw new SweepDefinitionError(err.message);
+    throw err;
   }
   // JSON is YAML too: one parser for both keeps the source positions and the literals ("1.0").
   const lines = new LineCounter();

@@ -13,6 +13,7 @@ import { freemem, hostname } from "node:os";
 import { dirname } from "node:path";
 import type { PlannedRun, SweepPlan } from "./plan";
 import { DEFAULT_MEM_PER_RUN_MB, LUKELAB_BIN, localConcurrency } from "./resources";
+import { RUNNER_PID_ENV } from "./runner-watch";
 import { beginAttempt, endAttempt, finishedResults, logPath, writeState, type RunState } from "./state";
 
 export interface LocalRunnerOptions {
@@ -49,7 +50,8 @@ export function spawnRun(run: PlannedRun, log: string, env: NodeJS.ProcessEnv = 
   mkdirSync(dirname(log), { recursive: true });
   const fd = openSync(log, "a");
   try {
-    return spawn(process.execPath, [LUKELAB_BIN, "entity-typing", "run", ...run.argv], { stdio: ["ignore", fd, fd], env });
+    // The run stops itself when this process dies without stopping it (runner-watch.ts).
+    return spawn(process.execPath, [LUKELAB_BIN, "entity-typing", "run", ...run.argv], { stdio: ["ignore", fd, fd], env: { ...env, [RUNNER_PID_ENV]: String(process.pid) } });
   } finally {
     closeSync(fd);
   }
@@ -121,9 +123,9 @@ export function runLocal(plan: SweepPlan, runs: readonly PlannedRun[], opts: Loc
   });
 }
 
-/** The attempt's owner becomes the child process, so liveness checks look at the run itself. */
+/** The attempt's owner becomes the child process, so liveness checks look at the run itself (and at its runner). */
 function beginOwner(plan: SweepPlan, run: PlannedRun, state: RunState, pid: number): void {
-  state.owner = { runner: "local", host: hostname(), pid };
+  state.owner = { runner: "local", host: hostname(), pid, runnerPid: process.pid };
   const last = state.history[state.history.length - 1];
   if (last) last.owner = state.owner;
   writeState(plan, state);

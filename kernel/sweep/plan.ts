@@ -13,7 +13,8 @@
  * Indices are stable: planning again keeps the index of every run already planned and gives new
  * runs new indices, so a queued array task never finds another run at its index.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readJsonObject } from "../io/read";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import { fingerprintDifferences } from "../train/resume";
@@ -193,13 +194,8 @@ export function writePlan(plan: SweepPlan): void {
 /** Reads a sweep folder's plan.json; errors name the file. */
 export function readPlan(sweepDir: string): SweepPlan {
   const path = join(resolve(sweepDir), PLAN_FILE);
-  let plan: SweepPlan;
-  try {
-    plan = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === "ENOENT" ? "no plan here (run `lukelab sweep plan` or `sweep run` first)" : `cannot be read (${code ?? (err as Error).message})`}`);
-  }
+  if (!existsSync(path)) throw new Error(`${path}: no plan here (run \`lukelab sweep plan\` or \`sweep run\` first)`);
+  const plan = readJsonObject(path) as unknown as SweepPlan;
   if (plan.format !== FORMAT) throw new Error(`${path}: format ${JSON.stringify(plan.format)}, expected "${FORMAT}"`);
   if (!Array.isArray(plan.runs)) throw new Error(`${path}: runs: expected a list`);
   return plan;

@@ -16,7 +16,7 @@ import { writeLsfScript, type LsfOptions } from "./lsf";
 import { readPlan, writePlan, type PlannedRun, type SweepPlan } from "./plan";
 import { DEFAULT_MEM_PER_RUN_MB } from "./resources";
 import { cancelSlurm, readSubmissions, slurmAccounting, slurmQueue, submitSlurm, type SlurmOptions, type Submission } from "./slurm";
-import { localProcessAlive, observeRun, readState, shouldStart, type QueueView, type RunView } from "./state";
+import { localProcessAlive, observeRun, orphanedPid, readState, reconcileState, shouldStart, type QueueView, type RunView } from "./state";
 
 export const RUNNERS = ["local", "slurm", "lsf"] as const;
 export type RunnerName = (typeof RUNNERS)[number];
@@ -67,6 +67,8 @@ export function sweepStatus(planOrDir: SweepPlan | string, env?: NodeJS.ProcessE
   const plan = planOf(planOrDir);
   const queue = queueFor(plan, env);
   const views = plan.runs.map((run) => observeRun(plan, run, queue));
+  // The state files catch up with what was observed (runs that ended while no runner watched).
+  plan.runs.forEach((run, i) => reconcileState(plan, run, views[i]));
   const jobs = readSubmissions(plan).map((s) => s.arrayJob);
   if (jobs.length) {
     const accounting = slurmAccounting(jobs, env);
@@ -95,6 +97,7 @@ export async function runSweep(planOrDir: SweepPlan | string, opts: RunSweepOpti
   say(`sweep ${plan.name}: ${plan.runs.length} runs, ${done} done, ${todo.length} to run${runner === "local" ? "" : ` on ${runner}`}`);
   const report: SweepReport = { plan, started: todo.map((r) => r.name), runs: views };
   if (todo.length === 0) return report;
+  await stopOrphans(plan, todo, say);
 
   const memPerRunMb = opts.memPerRunMb ?? DEFAULT_MEM_PER_RUN_MB;
   if (runner === "local") {
@@ -110,6 +113,31 @@ export async function runSweep(planOrDir: SweepPlan | string, opts: RunSweepOpti
   }
   report.runs = sweepStatus(plan, opts.env);
   return report;
+}
+
+/**
+ * Runs left by a runner killed with SIGKILL stop themselves within a second or two (runner-watch.ts);
+ * before starting them again, make sure they have: SIGTERM, then wait (SIGKILL after 10 s), so two
+ * processes never write one run folder.
+ */
+async function stopOrphans(plan: SweepPlan, runs: readonly PlannedRun[], say: (line: string) => void): Promise<void> {
+  const pids = runs.map((r) => orphanedPid(plan, r)).filter((p): p is number => p !== undefined);
+  if (pids.length === 0) return;
+  say(`stopping ${pids.length} runs left by a runner that is gone (pids ${pids.join(", ")}); they resume from their checkpoints`);
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone meanwhile
+    }
+  };
+  pids.forEach((pid) => signal(pid, "SIGTERM"));
+  const t0 = Date.now();
+  while (pids.some((pid) => localProcessAlive(pid))) {
+    if (Date.now() - t0 > 10_000) pids.forEach((pid) => signal(pid, "SIGKILL"));
+    if (Date.now() - t0 > 15_000) throw new Error(`runs of pids ${pids.filter((p) => localProcessAlive(p)).join(", ")} left by a gone runner do not stop; stop them and run again`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Waits until the sweep's array tasks (or the given array jobs) have all left the Slurm queue. */

@@ -9,7 +9,8 @@
  * read against the state files; cancellation is `scancel` of the sweep's array jobs.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { describeJson, readJson } from "../io/read";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import type { PlannedRun, SweepPlan } from "./plan";
@@ -123,11 +124,9 @@ function shellWord(word: string): string {
 export function readSubmissions(plan: SweepPlan): Submission[] {
   const path = join(plan.outputDir, SLURM_DIR, SUBMISSIONS);
   if (!existsSync(path)) return [];
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new Error(`${path}: cannot be read (${(err as Error).message})`);
-  }
+  const submissions = readJson(path);
+  if (!Array.isArray(submissions)) throw new Error(`${path}: expected a list of submissions, found ${describeJson(submissions)}`);
+  return submissions as Submission[];
 }
 
 /** Writes the script, submits it held, marks the runs queued, releases it. */

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
+import { readJsonObject } from "../io/read";
 import { readResults, type EntityTypingResults } from "../tasks/entity-typing/results";
 import type { PlannedRun, SweepPlan } from "./plan";
 
@@ -30,6 +31,8 @@ export interface RunOwner {
   host: string;
   /** The process of the attempt (the entity-typing run locally, the array task's worker on Slurm). */
   pid?: number;
+  /** Local runner: the runner that started the run; when it is gone the run stops itself (runner-watch.ts). */
+  runnerPid?: number;
   /** Slurm: the array job id and this run's task index. */
   slurmArrayJob?: string;
   slurmTask?: number;
@@ -74,11 +77,12 @@ export function readState(plan: SweepPlan, run: PlannedRun): RunState | undefine
   if (!existsSync(path)) return undefined;
   let state: RunState;
   try {
-    state = JSON.parse(readFileSync(path, "utf8"));
+    state = readJsonObject(path) as unknown as RunState;
   } catch (err) {
-    throw new Error(`${path}: the run state cannot be read (${(err as Error).message}); delete it to let the sweep work the run out again`);
+    throw new Error(`${(err as Error).message}: the run state cannot be read; delete it to let the sweep work the run out again`);
   }
   if (state.format !== FORMAT) throw new Error(`${path}: format ${JSON.stringify(state.format)}, expected "${FORMAT}"`);
+  if (!Array.isArray(state.history)) throw new Error(`${path}: history: expected a list; delete the file to let the sweep work the run out again`);
   return state;
 }
 
@@ -211,6 +215,8 @@ function ownerAlive(owner: RunOwner | null, queue: QueueView): boolean | undefin
     return queue.has(`${owner.slurmArrayJob}_${owner.slurmTask}`);
   }
   if (owner.host !== hostname()) return undefined;
+  // A run whose runner is gone is stopping itself (runner-watch.ts): no longer owned.
+  if (owner.runnerPid !== undefined && !localProcessAlive(owner.runnerPid)) return false;
   return owner.pid !== undefined && localProcessAlive(owner.pid);
 }
 
@@ -253,6 +259,32 @@ export function observeRun(plan: SweepPlan, run: PlannedRun, queue?: QueueView):
     }
   }
   return view;
+}
+
+/**
+ * Writes back what observeRun worked out when the state file says otherwise: a run whose valid
+ * results.json appeared while nobody was watching becomes done, a running or queued attempt whose
+ * process or array task is gone becomes interrupted, a done run whose results vanished pending.
+ * So state files tell the truth after any kill, not only the status views.
+ */
+export function reconcileState(plan: SweepPlan, run: PlannedRun, view: RunView): boolean {
+  const state = readState(plan, run);
+  if (!state || state.status === view.status) return false;
+  const settles = (view.status === "done" || view.status === "interrupted") && (state.status === "running" || state.status === "queued");
+  const reopens = view.status === "pending" && state.status === "done";
+  if (!settles && !reopens) return false;
+  Object.assign(state, { status: view.status, message: view.message, ended: state.ended ?? now() });
+  const last = state.history[state.history.length - 1];
+  if (settles && last && last.ended === null) Object.assign(last, { ended: state.ended, status: view.status });
+  writeState(plan, state);
+  return true;
+}
+
+/** Local runs still alive whose runner is gone (they stop themselves within a second or two). */
+export function orphanedPid(plan: SweepPlan, run: PlannedRun): number | undefined {
+  const owner = readState(plan, run)?.owner;
+  if (!owner || owner.runner !== "local" || owner.host !== hostname() || owner.pid === undefined || owner.runnerPid === undefined) return undefined;
+  return !localProcessAlive(owner.runnerPid) && localProcessAlive(owner.pid) ? owner.pid : undefined;
 }
 
 /** Whether `sweep run` starts this run. */

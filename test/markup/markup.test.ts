@@ -131,10 +131,10 @@ test("files: object, array, text and JSON lines; errors name the file; the outpu
 
   // Errors name the file and the place.
   const bad = (name: string, content: string, message: RegExp) => assert.throws(() => readMarkupFile(write(name, content)), message, name);
-  bad("broken.json", '{"a": "<x>",\n "b": }', /broken\.json: not valid JSON \(.*\); a \.json file holds an object/);
+  bad("broken.json", '{"a": "<x>",\n "b": }', /broken\.json: line 2, column 7: not valid JSON: unexpected '\}' where a value was expected; a \.json file holds an object/);
   bad("number.json", "3", /number\.json: expected a JSON object \{name: sentence\}, found 3/);
   bad("badline.jsonl", '"<a>"\n{"sent": 1}\n', /badline\.jsonl: line 2: expected a sentence \(a string\), found 1/);
-  bad("notjson.jsonl", '"<a>"\n{oops\n', /notjson\.jsonl: line 2: not valid JSON/);
+  bad("notjson.jsonl", '"<a>"\n{oops\n', /notjson\.jsonl: line 2: column 2: not valid JSON: unexpected word "oops"/);
   bad("both.jsonl", '{"sent": "<a>", "text": "<b>"}\n', /both\.jsonl: line 1: has both "sent" and "text"/);
   bad("neither.jsonl", '{"sentence": "<a>"}\n', /neither\.jsonl: line 1: has neither "sent" nor "text"/);
   bad("labels.jsonl", '{"sent": "<a>", "labels": "person"}\n', /labels\.jsonl: line 1: "labels" must be a list/);

@@ -116,7 +116,8 @@ test("bad sweep files stop with the file, line, column and key", () => {
   expectError("top.yaml", "paramters:\n  seed: [1]\n", /top\.yaml:1:1: paramters: unknown key/);
   expectError("yaml.yaml", "parameters:\n  seed: [1, 2\n  lr: 3\n", /yaml\.yaml:\d+:\d+: is not valid YAML/);
   expectError("dup.yaml", "parameters:\n  seed: [1]\n  seed: [2]\n", /is not valid YAML \(Map keys must be unique/);
-  expectError("bad.json", '{"parameters": {"seed": [1,]}}', /bad\.json: is not valid JSON/);
+  expectError("bad.json", '{"parameters": {"seed": [1,]}}', /bad\.json:1:27: not valid JSON: a comma before '\]' \(a trailing comma\)/);
+  expectError("nan.json", '{\n  "parameters": {"learning_rate": [NaN, 1e-3]}\n}', /nan\.json:2:36: not valid JSON: NaN is not JSON .*allow_nan=False/);
   expectError("json-key.json", '{\n  "parameters": {\n    "seed": [1],\n    "warmup": [0.1]\n  }\n}\n', /json-key\.json:4:5: parameters\.warmup: unknown option "warmup"/);
   expectError("set.yaml", "parameters:\n  train_batch_size: { values: [2], set: { gradient_accumulation_steps: 0 } }\n", /parameters\.train_batch_size\.set\.gradient_accumulation_steps: --gradient-accumulation-steps must be a positive integer/);
   expectError("both.yaml", "base:\n  do_train: false\n  do_eval: false\nparameters:\n  seed: [1]\n", /both\.yaml: run grid_seed_1: --no-train with --no-eval leaves nothing to do/);

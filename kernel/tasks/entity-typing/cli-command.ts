@@ -3,6 +3,7 @@
  * --do-x/--no-x switches), parsed from the table in options.ts; the work is runEntityTyping.
  */
 import { EntityTypingUsageError, OPTION_SPECS, DEFAULT_OPTIONS, type EntityTypingOptions, type OptionSpec } from "./options";
+import { exitWithRunner } from "../../sweep/runner-watch";
 import { runEntityTyping } from "./run";
 import { summaryLines } from "./summary";
 
@@ -137,6 +138,7 @@ export async function entityTypingCommand(argv: readonly string[]): Promise<numb
     return 0;
   }
   for (const note of parsed.ignored) process.stderr.write(`[entity-typing] ${note}\n`);
+  exitWithRunner();
   const outcome = await runEntityTyping(parsed.options);
   outcome.luke.dispose();
   const r = outcome.results;
