@@ -57,9 +57,7 @@ export function readBytes(path: string, make: (message: string) => Error = defau
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? (err as Error).message})`;
-    throw make(`${path}: ${why}`);
+    throw make(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

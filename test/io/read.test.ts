@@ -162,8 +162,8 @@ test("encoding: bytes that are not UTF-8 are refused at their byte offset; a byt
   assert.equal(decodeUtf8Strict(Uint8Array.from([0x61, 0xf0, 0x9f, 0x98, 0x80]), "ok"), "a😀");
 });
 
-test("a file that is missing or a folder is named as such", () => {
+test("a file that is missing or a folder is named with the reason", () => {
   const dir = tmpDir();
-  assert.throws(() => readJson(join(dir, "nope.json")), /nope\.json: does not exist/);
-  assert.throws(() => readText(dir), /is a folder, not a file/);
+  assert.throws(() => readJson(join(dir, "nope.json")), /nope\.json: cannot be read \(ENOENT\)/);
+  assert.throws(() => readText(dir), /cannot be read \(EISDIR\)/);
 });
