@@ -100,7 +100,9 @@ export function loadRuns(dir: string): RunCollection {
     } catch (err) {
       // readResults names the file first; the reason is what follows it.
       const message = (err as Error).message;
-      skipped.push({ file, reason: message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message });
+      // A JSON syntax error's place ("file:3:7: …") becomes "line 3, column 7: …".
+      const place = message.startsWith(file) ? message.slice(file.length).replace(/^:(\d+):(\d+): /, ": line $1, column $2: ") : undefined;
+      skipped.push({ file, reason: place?.startsWith(": ") ? place.slice(2) : message });
       continue;
     }
     const runDir = resolve(file, "..");

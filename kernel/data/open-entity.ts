@@ -263,8 +263,13 @@ export function readOpenEntitySplit(file: string, options: ReadOptions = {}): { 
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       const located = locateJsonError(line) ?? { offset: 0, detail: "not JSON" };
       const column = lineAndColumn(line, located.offset)[1];
-      const pretty = line.trim() === "{" || line.trim() === "[" ? " (read as JSON lines, one example per line: is the file one pretty-printed JSON value?)" : "";
-      throw new DatasetError(file, index, `not valid JSON at column ${column}: ${located.detail}${pretty}`, i + 1);
+      const pretty =
+        line.trim() === "{" || line.trim() === "["
+          ? " (read as JSON lines, one example per line: is the file one pretty-printed JSON value?)"
+          : line.trimEnd().endsWith(",")
+            ? " (read as JSON lines because the file starts with '{'; lines that end with ',' belong in a JSON array: is its opening '[' missing?)"
+            : "";
+      throw new DatasetError(file, index, `column ${column}: not valid JSON: ${located.detail}${pretty}`, i + 1);
     }
     try {
       const example = parseCrowdExample(value, index, allowed);

@@ -13,7 +13,7 @@
  * extension), `image/png` (what a front end without the extension shows, e.g. a shared notebook) and
  * `text/plain`.
  */
-import { readFileSync } from "node:fs";
+import { readJson } from "../io/read";
 import { deflateSync } from "node:zlib";
 import {
   ATTENTION_MIME,
@@ -191,9 +191,9 @@ export function lukeAttentionPayload(result: LukeForwardLike, options: PayloadOp
 export function readAttentionFile(path: string, options: PayloadOptions = {}): AttentionPayload {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = readJson(path);
   } catch (e) {
-    throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(e instanceof Error ? e.message : String(e));
   }
   if (typeof json !== "object" || json === null) throw new Error(`${path}: expected a JSON object`);
   const o = json as Record<string, unknown>;

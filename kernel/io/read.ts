@@ -420,6 +420,6 @@ export function locateJsonError(text: string): JsonErrorPlace | undefined {
     if (r && r !== "open") return r;
   }
   skipWs();
-  if (i < n) return fail(i, `unexpected ${showChar(text, i)} after the end of the JSON value (only one value per file${text[i] === "{" || text[i] === "[" ? "; is it JSON lines?" : ""})`);
+  if (i < n) return fail(i, `unexpected ${showChar(text, i)} after the end of the JSON value${text[i] === "{" || text[i] === "[" ? " (one value per file; is it JSON lines?)" : ""}`);
   return undefined;
 }

@@ -1,5 +1,6 @@
 /** Reading the Hugging Face tokenizer files, with errors that name the file. */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { parseJsonText, readText } from "../io/read";
 import { join } from "node:path";
 import { pythonSplit } from "./char-classes";
 import { asMap, type LukeTokenizerParts } from "./config";
@@ -10,16 +11,12 @@ export function readRequired(dir: string, name: string): string {
   if (!existsSync(path)) {
     throw new Error(`tokenizer folder ${dir}: required file ${name} is missing`);
   }
-  return readFileSync(path, "utf8");
+  return readText(path);
 }
 
 /** Parses JSON, naming the file and where the parser stopped when it is malformed. */
 export function parseJsonFile(path: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: malformed JSON (${(err as Error).message})`);
-  }
+  return parseJsonText(text, path);
 }
 
 /** Reads and parses a JSON object file; `undefined` when optional and absent. */

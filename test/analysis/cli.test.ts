@@ -40,7 +40,7 @@ test("lukelab analyze writes CSV, HTML and TensorBoard outputs and names the ski
   const out = join(root, "out");
   const r = analyze(["--data-dir", join(root, "runs"), "--output-dir", out, "--no-png"]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, new RegExp(`skipped ${join(root, "runs", "broken", "results.json")}: is not valid JSON`));
+  assert.match(r.stdout, new RegExp(`skipped ${join(root, "runs", "broken", "results.json")}: line 1, column 2: not valid JSON: `));
   assert.match(r.stdout, new RegExp(`skipped ${join(root, "runs", "foreign", "results.json")}: must hold a JSON object`));
   assert.match(r.stdout, /analysed 6 runs under .* \(2 skipped\)/);
   assert.match(r.stdout, /PNG images: off/);

@@ -68,5 +68,5 @@ test("every problem is reported with its key", () => {
   assert.throws(() => validateResults([], "x.json"), /x\.json: must hold a JSON object/);
   const path = join(tmpDir(), "broken.json");
   writeFileSync(path, "{");
-  assert.throws(() => readResults(path), /broken\.json: is not valid JSON/);
+  assert.throws(() => readResults(path), /broken\.json:\d+:\d+: not valid JSON: /);
 });

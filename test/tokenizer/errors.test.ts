@@ -87,7 +87,7 @@ test("missing files are named", () => {
 test("malformed JSON names the file", () => {
   for (const f of ["vocab.json", "entity_vocab.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"]) {
     const d = brokenFolder((x) => writeFileSync(join(x, f), '{"<s>": 0,'));
-    assert.throws(() => LukeTokenizer.fromFolder(d), new RegExp(`${f.replace(".", "\\.")}: malformed JSON`));
+    assert.throws(() => LukeTokenizer.fromFolder(d), new RegExp(`${f.replace(".", "\\.")}:1:11: not valid JSON: the text ends where`));
   }
   const d = brokenFolder((x) => writeFileSync(join(x, "vocab.json"), '{"<s>": "zero"}'));
   assert.throws(() => LukeTokenizer.fromFolder(d), /vocab\.json: the id of "<s>" must be a non-negative integer, found "zero"/);

@@ -5,6 +5,7 @@
  * entity), the word and entity counts, each entity's mention span and the attention probabilities
  * [layer][head][query][key] over words then entities.
  */
+import { lineAndColumn, locateJsonError } from "../../io/read";
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { EntityNamer } from "../../display/attention";
@@ -182,7 +183,8 @@ export async function* readAttentionRecords(file: string): AsyncGenerator<Attent
       try {
         record = JSON.parse(line);
       } catch (err) {
-        throw new Error(`${where}: not JSON (${(err as Error).message})`);
+        const located = locateJsonError(line);
+        throw new Error(located ? `${where}, column ${lineAndColumn(line, located.offset)[1]}: not valid JSON: ${located.detail}` : `${where}: not JSON (${(err as Error).message})`);
       }
       yield attentionExampleFromRecord(record as AttentionRecord, where);
     }

@@ -24,7 +24,7 @@
  */
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
-import { readText } from "../../io/read";
+import { parseJsonText, readText } from "../../io/read";
 
 /** Where attention is measured from: the mention's word tokens (averaged) or the [MASK] entity. */
 export type AttentionFrom = "mention" | "entity";
@@ -328,9 +328,9 @@ export function readProbeFile(path: string): BiasProbe {
   if (![".yaml", ".yml", ".json"].includes(ext)) throw new BiasProbeError(`${path}: a bias probe file is .yaml, .yml or .json`);
   if (ext === ".json") {
     try {
-      JSON.parse(text);
+      parseJsonText(text, path);
     } catch (err) {
-      throw new BiasProbeError(`${path}: is not valid JSON (${(err as Error).message})`);
+      throw new BiasProbeError((err as Error).message);
     }
   }
   const lines = new LineCounter();

@@ -264,7 +264,7 @@ test("records of another model, broken lines and usage mistakes: clear errors, n
   const cut = JSON.parse(good) as Record<string, unknown>;
   cut.data = (cut.data as string).slice(0, 40);
   for (const [line, message] of [
-    ["{not json", /line 3: not JSON/],
+    ["{not json", /line 3, column 2: not valid JSON: /],
     [JSON.stringify({ ...JSON.parse(good), shape: [2, 3, 9, 9] }), /line 3: "shape" \[2,3,9,9\] has S = 9, but there are 10 tokens/],
     [JSON.stringify(cut), /line 3: \d+ attention values, expected 2×3×10×10 = 600/],
     [JSON.stringify({ tokens: [] }), /line 3: not an attention record: key "word_count" is missing/],

@@ -123,7 +123,7 @@ test("unknown keys, bad options and broken files are named", () => {
   rejects("templates: [a\ntargets: [b]\n", 2, 1, /is not valid YAML/);
   // JSON: invalid JSON is reported as such; valid JSON gets line and column like YAML.
   const bad = probeFile('{"templates": [}', ".json");
-  assert.throws(() => readProbeFile(bad), { message: new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: is not valid JSON`) });
+  assert.throws(() => readProbeFile(bad), { message: new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: not valid JSON: `) });
   rejects(
     JSON.stringify({ templates: ["The doctor asked the nurse a question . {name}"], targets: ["doctor"], groups: { a: ["Anna", "Maria"], b: ["James", "Peter"] }, extra: 1 }, null, 2),
     18,
