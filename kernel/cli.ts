@@ -65,6 +65,13 @@ Usage:
 
 Environment:
   LUKELAB_BACKEND=wasm|cpu|tensorflow   choose the TF.js backend instead of the default order
+
+Exit codes (docs/errors.md):
+  0  done
+  1  a file or the data is wrong, or the work failed: the message starts with the file and the place
+     (file:line:column, byte offset, example, key); fix the file
+  2  a usage error: an unknown option, a value out of range, an output folder that is a file or holds
+     a finished run (pass --overwrite-output-dir); fix the command line
 `;
 
 async function main(argv: string[]): Promise<number> {

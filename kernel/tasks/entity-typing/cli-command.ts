@@ -103,7 +103,12 @@ Usage:
 Writes to the output folder: results.json, dev_predictions.jsonl, test_predictions.jsonl, the best
 model (config.json, model.safetensors, tokenizer files), tensorboard/events.out.tfevents.*, and with
 --output-attentions attentions_{dev,test}.jsonl. A killed run continues when the same command is run
-again (checkpoints in <output>/.resume/).
+again (checkpoints in <output>/.resume/); --restart starts it over. A finished run that trained is
+never run over: the same command again is refused (exit 2) unless --overwrite-output-dir is given.
+An evaluation-only results.json (--no-train) is simply replaced.
+
+Exit codes: 0 done, 1 bad data or a failed run (the message names the file and place),
+2 usage (bad option values, an output folder that is a file or holds a finished run). See docs/errors.md.
 
 Global options of the original:
 ${section("global")}
