@@ -58,7 +58,7 @@ test("a malformed line is reported with file and line, and no output file is lef
   const input = join(dir, "in.jsonl");
   const output = join(dir, "out.jsonl");
   const cases: [string, RegExp][] = [
-    ['{"text": "Ada wrote.", "spans": [[0, 3]]}\n{"text": "Ada wrote.", "spans": [[0, 3]\n', /in\.jsonl:2: not valid JSON/],
+    ['{"text": "Ada wrote.", "spans": [[0, 3]]}\n{"text": "Ada wrote.", "spans": [[0, 3]\n', /in\.jsonl:2:40: not valid JSON: the text ends where ',' or '\]' was expected/],
     ['{"text": "Ada wrote.", "spans": [[0, 3]]}\n\n{"text": 5}\n', /in\.jsonl:3: "text" must be a string/],
     ['{"text": "Ada", "spans": [[0, 30]]}\n', /in\.jsonl:1: .*(outside|out of range|beyond)/i],
     ['{"text": "Ada wrote.", "spans": [[4, 2]]}\n', /in\.jsonl:1: .*end.*before.*start|in\.jsonl:1: .*start.*after.*end/i],
