@@ -190,3 +190,23 @@ test("--context-window: checked, logged, and part of a run's identity only when 
   assert.equal(logParameters(plain).context_window, null);
   assert.equal(logParameters(cut).context_window, 4);
 });
+
+test("the format guess says what was expected and what was found", () => {
+  const dir = tmpDir();
+  const good = { sent: "Ada wrote notes .", start: 0, end: 3, labels: ["person"] };
+  let f = write(dir, "object.json", JSON.stringify({ data: [good, good] }, null, 2));
+  expectDatasetError(() => readOpenEntityFile(f), f, undefined, /holds one JSON object over several lines \(an object with keys "data"\); expected a JSON array of examples .*one JSON object per line \(UW crowd format\); if the examples are its "data" array, save that array alone/);
+  f = write(dir, "empty.json", "  \n");
+  expectDatasetError(() => readOpenEntityFile(f), f, undefined, /is empty; expected a JSON array of examples/);
+  f = write(dir, "no-bracket.json", JSON.stringify([good, good], null, 0).slice(1).replace("},{", "},\n{"));
+  expectDatasetError(() => readOpenEntityFile(f), f, 0, /column \d+: not valid JSON: .*is its opening '\[' missing\?/);
+  f = write(dir, "trailing.json", JSON.stringify([good, good], null, 1).replace(/\n\]$/, ",\n]"));
+  expectDatasetError(() => readOpenEntityFile(f), f, 1, /not valid JSON at line 17, column 3: a comma before '\]' \(a trailing comma\)/);
+  // A byte-order mark is skipped; bytes that are not UTF-8 are refused at their offset.
+  f = join(dir, "bom.json");
+  writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([good]))]));
+  assert.equal(readOpenEntityFile(f).length, 1);
+  f = join(dir, "latin1.json");
+  writeFileSync(f, Buffer.concat([Buffer.from('[{"sent": "Caf'), Buffer.from([0xe9]), Buffer.from(' noir .", "start": 0, "end": 4, "labels": []}]')]));
+  expectDatasetError(() => readOpenEntityFile(f), f, undefined, /byte 14 \(line 1\): not valid UTF-8/);
+});
