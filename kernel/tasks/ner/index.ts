@@ -18,4 +18,4 @@ export {
 export { decodeSpans, nerMetrics, seqevalEntities, spanConfusion, spansToTags, type NerMetrics, type ScoredSpan, type TypedSpan } from "./metrics";
 export { evaluateNer, predictionLines, scoreSpans, type NerEvaluation, type SpanCandidate } from "./evaluate";
 export { nerCommand, nerUsage, NerUsageError } from "./cli-command";
-export { recognizeEntities, splitWords, type RecognizedEntity } from "./notebook";
+export { recognizeEntities, splitWords as splitNerWords, type RecognizedEntity } from "./notebook";
