@@ -21,6 +21,8 @@
 //              per backend by tasks/ and train/.
 //   main-job   the main job (`npm start`, scripts/main-job.mjs) trained once (about a minute); the
 //              same maths is covered per backend by tasks/ and train/.
+//   ner        CoNLL reading, span inputs against transformers, training runs on the sample and on a
+//              slice of CoNLL-2003 (minutes); the network and trainer it uses are covered per backend.
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -30,7 +32,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job"];
+const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job", "ner"];
 
 function find(dir) {
   const out = [];
