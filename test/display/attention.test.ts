@@ -124,7 +124,7 @@ test("JSON files exported elsewhere (BertViz-style keys) and lukelab payload fil
   writeFileSync(broken, JSON.stringify({ ...p, heads: 4 }));
   assert.throws(() => readAttentionFile(broken), /broken\.json: attention payload: attention\.shape\[1\]/);
   writeFileSync(broken, "{");
-  assert.throws(() => readAttentionFile(broken), /broken\.json: /);
+  assert.throws(() => readAttentionFile(broken), /broken\.json:1:2: not valid JSON: /);
 });
 
 test("showAttention sends the payload to a given display; large inputs skip the head view in the image", () => {
