@@ -245,7 +245,7 @@ async function main(): Promise<void> {
         for (const part of parts) {
           const { value, grads } = tf.variableGrads(() => {
             const out = model.forward(part.inputs, { training: true, seed: seed++ });
-            return model.loss(out.logits!, part.labels);
+            return model.loss(out.logits!, part.labels, { problemType: "multi_label_classification" });
           }, vars);
           lossSum += (await value.data())[0];
           value.dispose();

@@ -22,7 +22,8 @@ import { findNativeBuild, gpuVisibility, type NativeBuild, type NativeVariant } 
 import { BACKEND_ENV, planBackends, type BackendName, type Candidate } from "./plan";
 import { registerGradients, registerWasmFallbacks } from "./training-support";
 import { gradientReleaseActive, setGradientRelease } from "./gradient-release";
-import { describeFusedOps, loadFusedOps } from "./native-ops";
+import { describeFusedOps, loadFusedOps, nativeKernels } from "./native-ops";
+import { registerModelKernels } from "./model-kernels";
 
 export { tf };
 export { BACKEND_ENV, KNOWN_BACKENDS, planBackends, parseRequested } from "./plan";
@@ -31,6 +32,8 @@ export { nativeBuilds, findNativeBuild, gpuVisibility, buildCommand } from "./na
 export type { NativeBuild, NativeBuildInfo, NativeVariant } from "./native";
 export { setGradientRelease, gradientReleaseActive } from "./gradient-release";
 export { FUSED_OPS_ENV, fusedOpsActive, setFusedOps } from "./native-ops";
+export { modelKernels, registerModelKernels } from "./model-kernels";
+export type { ModelKernels } from "./model-kernels";
 
 /** Set to 0 to keep tfjs-core's own backward pass, which frees nothing until it ends. */
 export const GRADIENT_RELEASE_ENV = "LUKELAB_GRADIENT_RELEASE";
@@ -114,6 +117,7 @@ function loadNative(variant: NativeVariant): NativeBuild {
   }
   nativeLoaded = { build: found };
   loadFusedOps(found);
+  registerModelKernels(nativeKernels);
   return found;
 }
 

@@ -1,7 +1,8 @@
 /**
  * TensorFlow ops that tfjs-node has no kernel for, run directly through its backend
  * (`executeSingleOutput(opName, attrs, inputs)` runs any op the loaded TensorFlow library registers).
- * Callers check `nativeOpsActive()` / `fusedOpsActive()` and otherwise take the portable tfjs path.
+ * They reach the model through `nativeKernels` (registered with model-kernels.ts when the binding
+ * loads); elsewhere the model takes its portable tfjs path.
  *
  *   - dropout mask: tfjs-core's dropout draws its uniform numbers in JavaScript (seedrandom, one value
  *     at a time) and uploads them, then runs four elementwise ops. A training step of luke-base draws
@@ -15,6 +16,7 @@
  *     them off.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { ModelKernels } from "./model-kernels";
 
 /** The slice of tfjs-node's backend and binding used here. */
 interface NodeBackend {
@@ -163,4 +165,18 @@ export function fusedDropout(x: tf.Tensor, rate: number, seed: number): tf.Tenso
     return { value: y, gradFunc: (dy: tf.Tensor, [m]: tf.Tensor[]) => tf.mul(dy, m) };
   });
   return op(x);
+}
+
+const FUSED: ModelKernels = Object.freeze({ gelu: fusedGelu, layerNorm: fusedLayerNorm, dropout: fusedDropout, adamW: fusedAdamW });
+const MASK_ONLY: ModelKernels = Object.freeze({
+  dropout: (x: tf.Tensor, rate: number, seed: number) => tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed)!)),
+});
+
+/**
+ * What native TensorFlow supplies to the model now (model-kernels.ts): the fused kernels when they
+ * are loaded and on, else TensorFlow's dropout mask; nothing while another backend is active.
+ */
+export function nativeKernels(): ModelKernels {
+  if (!nativeOpsActive()) return {};
+  return fusedOpsActive() ? FUSED : MASK_ONLY;
 }

@@ -33,6 +33,18 @@ export function extendedAttentionMask(wordMask: tf.Tensor2D, entityMask?: tf.Ten
   });
 }
 
+/** What every layer of one forward pass shares. */
+export interface Pass {
+  readonly config: LukeConfig;
+  /** The first `wordLength` rows of the sequence are words, the rest entities. */
+  readonly wordLength: number;
+  /** extendedAttentionMask, [B, 1, 1, Lw + Le]. */
+  readonly mask: tf.Tensor4D;
+  /** This layer's head mask, [1, nh, 1, 1] (1 keeps a head, 0 silences it); none keeps all. */
+  readonly headMask?: tf.Tensor;
+  readonly dropout: Dropout;
+}
+
 export interface AttentionResult {
   /** [B, Lw + Le, H] */
   context: tf.Tensor3D;
@@ -40,19 +52,9 @@ export interface AttentionResult {
   probs: tf.Tensor4D;
 }
 
-/**
- * x: [B, Lw + Le, H] with the first `wordLength` rows being words.
- * mask: extendedAttentionMask; headMask: [1, nh, 1, 1] or undefined.
- */
-export function selfAttention(
-  p: SelfAttentionWeights,
-  config: LukeConfig,
-  x: tf.Tensor3D,
-  wordLength: number,
-  mask: tf.Tensor4D,
-  headMask: tf.Tensor | undefined,
-  dropout: Dropout,
-): AttentionResult {
+/** x: [B, Lw + Le, H], words first. */
+export function selfAttention(p: SelfAttentionWeights, x: tf.Tensor3D, pass: Pass): AttentionResult {
+  const { config, wordLength } = pass;
   const nh = config.numAttentionHeads;
   const headSize = config.hiddenSize / nh;
   const entityLength = x.shape[1] - wordLength;
@@ -82,25 +84,17 @@ export function selfAttention(
     scores = scoresOf(heads(x, p.query), key);
   }
 
-  scores = tf.add(scores, mask);
-  let probs = dropout.apply(tf.softmax(scores), config.attentionProbsDropoutProb);
-  if (headMask) probs = tf.mul(probs, headMask);
+  scores = tf.add(scores, pass.mask);
+  let probs = pass.dropout.apply(tf.softmax(scores), config.attentionProbsDropoutProb);
+  if (pass.headMask) probs = tf.mul(probs, pass.headMask);
   const context = mergeHeads(tf.matMul(probs, value)); // [B, L, H]
   return { context, probs: probs as tf.Tensor4D };
 }
 
 /** LukeAttention: self-attention, then dense → dropout → LN(· + x) (post-LN residual). */
-export function attention(
-  p: LayerWeights["attention"],
-  config: LukeConfig,
-  x: tf.Tensor3D,
-  wordLength: number,
-  mask: tf.Tensor4D,
-  headMask: tf.Tensor | undefined,
-  dropout: Dropout,
-): AttentionResult {
-  const { context, probs } = selfAttention(p.self, config, x, wordLength, mask, headMask, dropout);
-  const projected = dropout.apply(linear(context, p.output.dense), config.hiddenDropoutProb);
-  const out = layerNorm(tf.add(projected, x), p.output.LayerNorm, config.layerNormEps) as tf.Tensor3D;
+export function attention(p: LayerWeights["attention"], x: tf.Tensor3D, pass: Pass): AttentionResult {
+  const { context, probs } = selfAttention(p.self, x, pass);
+  const projected = pass.dropout.apply(linear(context, p.output.dense), pass.config.hiddenDropoutProb);
+  const out = layerNorm(tf.add(projected, x), p.output.LayerNorm, pass.config.layerNormEps) as tf.Tensor3D;
   return { context: out, probs };
 }

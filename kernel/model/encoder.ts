@@ -7,9 +7,9 @@
  * the split happens only where the queries differ and where results are reported.
  */
 import { tf } from "../backend";
-import { attention } from "./attention";
+import { attention, type Pass } from "./attention";
 import type { LukeConfig } from "./config";
-import { Dropout, activation, layerNorm, linear } from "./ops";
+import { activation, layerNorm, linear } from "./ops";
 import type { BaseWeights, LayerWeights } from "./weights";
 
 export type LayerResult = {
@@ -18,18 +18,11 @@ export type LayerResult = {
 };
 
 /** One post-LN block: A = LN(attn(X) + X); X' = LN(W2·act(W1·A) + A). */
-export function encoderLayer(
-  p: LayerWeights,
-  config: LukeConfig,
-  x: tf.Tensor3D,
-  wordLength: number,
-  mask: tf.Tensor4D,
-  headMask: tf.Tensor | undefined,
-  dropout: Dropout,
-): LayerResult {
-  const { context: attended, probs } = attention(p.attention, config, x, wordLength, mask, headMask, dropout);
+export function encoderLayer(p: LayerWeights, x: tf.Tensor3D, pass: Pass): LayerResult {
+  const { config } = pass;
+  const { context: attended, probs } = attention(p.attention, x, pass);
   const hidden = activation(config.hiddenAct)(linear(attended, p.intermediate.dense));
-  const ffn = dropout.apply(linear(hidden, p.output.dense), config.hiddenDropoutProb);
+  const ffn = pass.dropout.apply(linear(hidden, p.output.dense), config.hiddenDropoutProb);
   return { x: layerNorm(tf.add(ffn, attended), p.output.LayerNorm, config.layerNormEps) as tf.Tensor3D, probs };
 }
 
@@ -48,19 +41,17 @@ export interface EncoderResult {
  */
 export function encoder(
   layers: LayerWeights[],
-  config: LukeConfig,
   embeddings: tf.Tensor3D,
-  wordLength: number,
-  mask: tf.Tensor4D,
-  options: { headMask?: tf.Tensor; keepStates: boolean; keepAttentions: boolean; dropout: Dropout },
+  pass: Omit<Pass, "headMask">,
+  options: { headMask?: tf.Tensor; keepStates: boolean; keepAttentions: boolean },
 ): EncoderResult {
   const states: tf.Tensor3D[] | undefined = options.keepStates ? [embeddings] : undefined;
   const attentions: tf.Tensor4D[] | undefined = options.keepAttentions ? [] : undefined;
   let x = embeddings;
   layers.forEach((p, i) => {
     const result = tf.tidy(() => {
-      const headMask = options.headMask && layerHeadMask(options.headMask, i, config);
-      return encoderLayer(p, config, x, wordLength, mask, headMask, options.dropout);
+      const headMask = options.headMask && layerHeadMask(options.headMask, i, pass.config);
+      return encoderLayer(p, x, { ...pass, headMask });
     });
     if (attentions) attentions.push(result.probs);
     else result.probs.dispose();

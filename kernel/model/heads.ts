@@ -8,7 +8,7 @@
  */
 import { tf } from "../backend";
 import type { LukeConfig } from "./config";
-import { Dropout, activation, gatherRows, gelu, layerNorm, linear, type Linear } from "./ops";
+import { Dropout, activation, gelu, layerNorm, linear, type Linear } from "./ops";
 import type { EntityPredictionsWeights, LmHeadWeights } from "./weights";
 
 /** Slot `index` of every row: [B, L, H] → [B, H]. */
@@ -44,7 +44,7 @@ function gatherPerRow(states: tf.Tensor3D, positions: tf.Tensor2D): tf.Tensor3D 
   const [batch, length, hidden] = states.shape;
   const rowOffsets = tf.reshape(tf.range(0, batch * length, length, "int32"), [batch, 1]);
   const rows = tf.reshape(states, [batch * length, hidden]);
-  return gatherRows(rows, tf.add(positions, rowOffsets)) as tf.Tensor3D;
+  return tf.gather(rows, tf.add(positions, rowOffsets)) as tf.Tensor3D;
 }
 
 /** [word at start; word at end (inclusive); entity] per entity → logits [B, Le, n]. */

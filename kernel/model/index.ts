@@ -8,7 +8,7 @@ export {
   type HiddenAct,
   type LukeConfig,
 } from "./config";
-export { LukeModel, type ForwardOptions, type LukeOutputs } from "./luke";
+export { LukeModel, type ForwardOptions, type LossOptions, type LukeOutputs } from "./luke";
 export type { LukeInputs } from "./inputs";
 export {
   BASE_MODULES,

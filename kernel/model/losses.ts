@@ -3,10 +3,9 @@
  * softmax cross-entropy over class indices (ignore_index −100, mean over the rest) and
  * BCE-with-logits over multi-hot targets (mean over every element).
  *
- * Which one applies is said by the labels' dtype, not guessed from their rank: int32 labels are
- * class indices (shape = logits' shape without the class axis), float32 labels are targets in
- * [0, 1] (shape = logits' shape). For each head this gives the same choice transformers makes
- * from labels.ndim.
+ * Which one applies is the caller's explicit choice, in transformers' names (`problem_type`):
+ * single-label labels are int32 class indices (shape = logits' shape without the class axis),
+ * multi-label targets are float32 in [0, 1] (shape = logits' shape).
  */
 import { tf } from "../backend";
 
@@ -36,7 +35,7 @@ export function crossEntropyLoss(logits: tf.Tensor, labels: tf.Tensor, ignoreInd
     const flatLabels = tf.reshape(labels, [-1]);
     const kept = tf.notEqual(flatLabels, ignoreIndex);
     const safeLabels = tf.where(kept, flatLabels, tf.zerosLike(flatLabels));
-    // One-hot rather than gather: its gradient needs no UnsortedSegmentSum, which wasm lacks.
+    // log p of each row's label as a one-hot product: the same number as a gather, and one fused sum.
     const picked = tf.sum(tf.mul(tf.logSoftmax(flatLogits), tf.oneHot(safeLabels, numClasses)), 1); // [N]
     const weight = tf.cast(kept, "float32");
     // All labels ignored gives 0/0 = NaN, as in PyTorch.
@@ -58,11 +57,19 @@ export function binaryCrossEntropyWithLogitsLoss(logits: tf.Tensor, targets: tf.
   });
 }
 
-/** Cross-entropy for int32 labels, BCE for float32 targets (see the file comment). */
-export function classificationLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  if (labels.dtype === "int32") return crossEntropyLoss(logits, labels);
-  if (labels.dtype === "float32") return binaryCrossEntropyWithLogitsLoss(logits, labels);
-  throw new Error(`labels must be int32 (class indices) or float32 (multi-label targets), found ${labels.dtype}`);
+/** transformers' `problem_type` values for the two classification losses. */
+export type ProblemType = "single_label_classification" | "multi_label_classification";
+
+/** Cross-entropy (single label) or BCE-with-logits (multi label); each checks its labels' dtype and shape. */
+export function classificationLoss(logits: tf.Tensor, labels: tf.Tensor, problemType: ProblemType): tf.Scalar {
+  switch (problemType) {
+    case "single_label_classification":
+      return crossEntropyLoss(logits, labels);
+    case "multi_label_classification":
+      return binaryCrossEntropyWithLogitsLoss(logits, labels);
+    default:
+      throw new Error(`problemType must be "single_label_classification" or "multi_label_classification", found ${JSON.stringify(problemType)}`);
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { entityEmbeddings, wordEmbeddings } from "./embeddings";
 import { encoder, pooler } from "./encoder";
 import { entityClassification, entityPairClassification, entityPredictions, entitySpanClassification, lmHead } from "./heads";
 import { checkHeadMask, checkInputs, type LukeInputs } from "./inputs";
-import { classificationLoss, maskedLmLoss } from "./losses";
+import { classificationLoss, maskedLmLoss, type ProblemType } from "./losses";
 import { Dropout } from "./ops";
 import type { StateDict } from "./tensor-data";
 import { checkWeights, declareWeights, normaliseLukeKeys, weightShapes, type LukeHead, type WeightSpec } from "./weight-tree";
@@ -37,6 +37,14 @@ export interface ForwardOptions {
   headMask?: tf.Tensor;
   /** Makes training-mode dropout reproducible. */
   seed?: number;
+}
+
+export interface LossOptions {
+  /** Classification heads: which loss (see LukeModel.loss). */
+  problemType?: ProblemType;
+  /** masked_lm: the entity logits and their labels, for masked entity prediction. */
+  entityLogits?: tf.Tensor;
+  entityLabels?: tf.Tensor;
 }
 
 /** A type alias rather than an interface so it is a TensorContainer (tf.tidy can return it). */
@@ -75,6 +83,124 @@ export class LukeModel {
   private readonly variables: tf.Variable[] = [];
   private disposed = false;
 
+  /**
+   * One forward pass. Inputs are validated first (shapes, dtypes, id ranges) and never disposed;
+   * every returned tensor belongs to the caller.
+   */
+  forward(inputs: LukeInputs, options: ForwardOptions = {}): LukeOutputs {
+    this.assertLive();
+    checkInputs(inputs, this.config, this.head);
+    if (options.headMask) checkHeadMask(options.headMask, this.config);
+    const { config: c, weights: w } = this;
+    const dropout = new Dropout(options.training ?? false, options.seed);
+    return tf.tidy(() => {
+      const [batch, wordLength] = inputs.inputIds.shape;
+      const words = wordEmbeddings(
+        w.luke.embeddings,
+        c,
+        inputs.inputIds,
+        inputs.tokenTypeIds ?? tf.zerosLike(inputs.inputIds),
+        dropout,
+      );
+      const entityIds = inputs.entityIds && inputs.entityIds.shape[1] > 0 ? inputs.entityIds : undefined;
+      let x = words;
+      let entityMask: tf.Tensor2D | undefined;
+      if (entityIds) {
+        entityMask = inputs.entityAttentionMask ?? tf.onesLike(entityIds);
+        const entities = entityEmbeddings(
+          w.luke.entity_embeddings,
+          c,
+          entityIds,
+          inputs.entityPositionIds!,
+          inputs.entityTokenTypeIds ?? tf.zerosLike(entityIds),
+          dropout,
+        );
+        x = tf.concat([words, entities], 1);
+      }
+      const mask = extendedAttentionMask(inputs.attentionMask ?? tf.onesLike(inputs.inputIds), entityMask);
+      const encoded = encoder(w.luke.encoder.layer, x, { config: c, wordLength, mask, dropout }, {
+        headMask: options.headMask,
+        keepStates: options.outputHiddenStates ?? false,
+        keepAttentions: options.outputAttentions ?? false,
+      });
+
+      // [B, Lw + Le, H] → words [B, Lw, H] and entities [B, Le, H]
+      const H = c.hiddenSize;
+      // Without entities the whole sequence is words; clone so every output is its own handle
+      // (disposing lastHiddenState must not dispose hiddenStates[L]).
+      const wordPart = (t: tf.Tensor3D) => (entityIds ? tf.slice(t, [0, 0, 0], [batch, wordLength, H]) : tf.clone(t));
+      const entityPart = (t: tf.Tensor3D) => tf.slice(t, [0, wordLength, 0], [batch, -1, H]);
+
+      const out: LukeOutputs = { lastHiddenState: wordPart(encoded.x) };
+      if (entityIds) out.entityLastHiddenState = entityPart(encoded.x);
+      out.poolerOutput = pooler(w.luke.pooler, out.lastHiddenState);
+      if (encoded.states) {
+        out.hiddenStates = encoded.states.map(wordPart);
+        if (entityIds) out.entityHiddenStates = encoded.states.map(entityPart);
+      }
+      if (encoded.attentions) out.attentions = encoded.attentions;
+      this.applyHead(out, inputs, dropout);
+      return out;
+    });
+  }
+
+  private applyHead(out: LukeOutputs, inputs: LukeInputs, dropout: Dropout): void {
+    const { config: c, weights: w } = this;
+    const entities = out.entityLastHiddenState;
+    switch (this.head) {
+      case "none":
+        return;
+      case "entity_classification":
+        out.logits = entityClassification(w.classifier!, c, entities!, dropout);
+        return;
+      case "entity_pair_classification":
+        out.logits = entityPairClassification(w.classifier!, c, entities!, dropout);
+        return;
+      case "entity_span_classification":
+        out.logits = entitySpanClassification(
+          w.classifier!,
+          c,
+          out.lastHiddenState,
+          entities!,
+          inputs.entityStartPositions!,
+          inputs.entityEndPositions!,
+          dropout,
+        );
+        return;
+      case "masked_lm":
+        out.logits = lmHead(w.lm_head!, c, w.luke.embeddings.word_embeddings.weight, out.lastHiddenState);
+        if (entities) {
+          out.entityLogits = entityPredictions(w.entity_predictions!, c, w.luke.entity_embeddings.entity_embeddings.weight, entities);
+        }
+        return;
+    }
+  }
+
+  /**
+   * The head's training loss, as transformers computes it. Classification heads need
+   * `problemType` (transformers' names): "single_label_classification" is cross-entropy over int32
+   * class indices (ignore_index −100), "multi_label_classification" BCE-with-logits over float32
+   * multi-hot targets of the logits' shape. masked_lm: CE over word logits, plus CE over entity
+   * logits when `entityLogits` and `entityLabels` are given, both ignoring −100.
+   */
+  loss(logits: tf.Tensor, labels: tf.Tensor, options: LossOptions = {}): tf.Scalar {
+    switch (this.head) {
+      case "none":
+        throw new Error('a LukeModel with head "none" has no loss: it produces no logits');
+      case "masked_lm":
+        return maskedLmLoss(logits, labels, options.entityLogits, options.entityLabels);
+      default:
+        if (options.entityLabels) throw new Error(`entity labels only apply to the masked_lm head, not ${this.head}`);
+        if (!options.problemType) {
+          throw new Error(
+            `the ${this.head} head's loss needs a problemType: "single_label_classification" (int32 class indices, ` +
+              `cross-entropy) or "multi_label_classification" (float32 multi-hot targets, BCE-with-logits)`,
+          );
+        }
+        return classificationLoss(logits, labels, options.problemType);
+    }
+  }
+
   private constructor(
     readonly config: LukeConfig,
     readonly head: LukeHead,
@@ -92,6 +218,7 @@ export class LukeModel {
       throw err;
     }
   }
+
 
   /**
    * A model from Hugging Face weights: base weights under `luke.` (bare LukeModel files without
@@ -155,118 +282,6 @@ export class LukeModel {
       );
     }
     return "none";
-  }
-
-  /**
-   * One forward pass. Inputs are validated first (shapes, dtypes, id ranges) and never disposed;
-   * every returned tensor belongs to the caller.
-   */
-  forward(inputs: LukeInputs, options: ForwardOptions = {}): LukeOutputs {
-    this.assertLive();
-    checkInputs(inputs, this.config, this.head);
-    if (options.headMask) checkHeadMask(options.headMask, this.config);
-    const { config: c, weights: w } = this;
-    const dropout = new Dropout(options.training ?? false, options.seed);
-    return tf.tidy(() => {
-      const [batch, wordLength] = inputs.inputIds.shape;
-      const words = wordEmbeddings(
-        w.luke.embeddings,
-        c,
-        inputs.inputIds,
-        inputs.tokenTypeIds ?? tf.zerosLike(inputs.inputIds),
-        dropout,
-      );
-      const entityIds = inputs.entityIds && inputs.entityIds.shape[1] > 0 ? inputs.entityIds : undefined;
-      let x = words;
-      let entityMask: tf.Tensor2D | undefined;
-      if (entityIds) {
-        entityMask = inputs.entityAttentionMask ?? tf.onesLike(entityIds);
-        const entities = entityEmbeddings(
-          w.luke.entity_embeddings,
-          c,
-          entityIds,
-          inputs.entityPositionIds!,
-          inputs.entityTokenTypeIds ?? tf.zerosLike(entityIds),
-          dropout,
-        );
-        x = tf.concat([words, entities], 1);
-      }
-      const mask = extendedAttentionMask(inputs.attentionMask ?? tf.onesLike(inputs.inputIds), entityMask);
-      const encoded = encoder(w.luke.encoder.layer, c, x, wordLength, mask, {
-        headMask: options.headMask,
-        keepStates: options.outputHiddenStates ?? false,
-        keepAttentions: options.outputAttentions ?? false,
-        dropout,
-      });
-
-      // [B, Lw + Le, H] → words [B, Lw, H] and entities [B, Le, H]
-      const H = c.hiddenSize;
-      // Without entities the whole sequence is words; clone so every output is its own handle
-      // (disposing lastHiddenState must not dispose hiddenStates[L]).
-      const wordPart = (t: tf.Tensor3D) => (entityIds ? tf.slice(t, [0, 0, 0], [batch, wordLength, H]) : tf.clone(t));
-      const entityPart = (t: tf.Tensor3D) => tf.slice(t, [0, wordLength, 0], [batch, -1, H]);
-
-      const out: LukeOutputs = { lastHiddenState: wordPart(encoded.x) };
-      if (entityIds) out.entityLastHiddenState = entityPart(encoded.x);
-      out.poolerOutput = pooler(w.luke.pooler, out.lastHiddenState);
-      if (encoded.states) {
-        out.hiddenStates = encoded.states.map(wordPart);
-        if (entityIds) out.entityHiddenStates = encoded.states.map(entityPart);
-      }
-      if (encoded.attentions) out.attentions = encoded.attentions;
-      this.applyHead(out, inputs, dropout);
-      return out;
-    });
-  }
-
-  private applyHead(out: LukeOutputs, inputs: LukeInputs, dropout: Dropout): void {
-    const { config: c, weights: w } = this;
-    const entities = out.entityLastHiddenState;
-    switch (this.head) {
-      case "none":
-        return;
-      case "entity_classification":
-        out.logits = entityClassification(w.classifier!, c, entities!, dropout);
-        return;
-      case "entity_pair_classification":
-        out.logits = entityPairClassification(w.classifier!, c, entities!, dropout);
-        return;
-      case "entity_span_classification":
-        out.logits = entitySpanClassification(
-          w.classifier!,
-          c,
-          out.lastHiddenState,
-          entities!,
-          inputs.entityStartPositions!,
-          inputs.entityEndPositions!,
-          dropout,
-        );
-        return;
-      case "masked_lm":
-        out.logits = lmHead(w.lm_head!, c, w.luke.embeddings.word_embeddings.weight, out.lastHiddenState);
-        if (entities) {
-          out.entityLogits = entityPredictions(w.entity_predictions!, c, w.luke.entity_embeddings.entity_embeddings.weight, entities);
-        }
-        return;
-    }
-  }
-
-  /**
-   * The head's training loss, as transformers computes it. Classification heads: int32 labels are
-   * class indices → cross-entropy (ignore_index −100); float32 labels are multi-hot targets of the
-   * logits' shape → BCE-with-logits. masked_lm: CE over word logits (+ CE over entity logits when
-   * entityLogits and entityLabels are given), both ignoring −100.
-   */
-  loss(logits: tf.Tensor, labels: tf.Tensor, entityLogits?: tf.Tensor, entityLabels?: tf.Tensor): tf.Scalar {
-    switch (this.head) {
-      case "none":
-        throw new Error('a LukeModel with head "none" has no loss: it produces no logits');
-      case "masked_lm":
-        return maskedLmLoss(logits, labels, entityLogits, entityLabels);
-      default:
-        if (entityLabels) throw new Error(`entity labels only apply to the masked_lm head, not ${this.head}`);
-        return classificationLoss(logits, labels);
-    }
   }
 
   /** Every weight in Hugging Face names and PyTorch layouts, ready to be saved as a checkpoint. */

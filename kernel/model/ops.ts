@@ -3,11 +3,14 @@
  * dropout and the head split/merge reshapes. Pure functions of tensors; callers run them inside
  * tf.tidy.
  *
+ * Where the backend supplies a faster form of an op (kernel/backend/model-kernels.ts: native
+ * TensorFlow's fused kernels), the op here hands float32 inputs to it; the formula below is the reference.
+ *
  * Tensor ownership, once for the whole model: tensors a function returns belong to the caller;
  * everything else is made inside tf.tidy; caller inputs are never disposed.
  */
 import { tf } from "../backend";
-import { fusedDropout, fusedGelu, fusedLayerNorm, fusedOpsActive, nativeDropoutMask, nativeOpsActive } from "../backend/native-ops";
+import { modelKernels } from "../backend/model-kernels";
 import type { HiddenAct } from "./config";
 import type * as Tree from "./weight-tree";
 
@@ -41,7 +44,8 @@ export function linear(x: tf.Tensor, p: Linear): tf.Tensor {
  *   dx = (1/σ)·(g − mean(g) − x̂·mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy  (sums over every leading axis).
  */
 export function layerNorm(x: tf.Tensor, p: LayerNorm, eps: number): tf.Tensor {
-  if (fusedOpsActive() && x.dtype === "float32") return fusedLayerNorm(x, p.weight, p.bias, eps);
+  const kernel = modelKernels().layerNorm;
+  if (kernel && x.dtype === "float32") return kernel(x, p.weight, p.bias, eps);
   const norm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const centered = tf.sub(input, tf.mean(input, -1, true));
@@ -66,31 +70,17 @@ export function layerNorm(x: tf.Tensor, p: LayerNorm, eps: number): tf.Tensor {
 }
 
 /**
- * Rows of `table` [N, D] at `indices` (int32, any shape) → [...indices.shape, D]: tf.gather on
- * axis 0 with its own gradient. tf.gather's gradient needs the UnsortedSegmentSum kernel, which
- * tfjs-backend-wasm lacks; scatterND sums rows of repeated indices the same way and wasm has it.
+ * Table lookup: ids [...] (int32) → [..., dim]. (Its gradient runs UnsortedSegmentSum, which the
+ * backend adds to wasm: kernel/backend/training-support.ts.)
  */
-export function gatherRows(table: tf.Tensor, indices: tf.Tensor): tf.Tensor {
-  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([indices]); // kept for the backward pass even when `indices` is a tidy intermediate
-    return {
-      value: tf.gather(t, indices),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
-        tf.scatterND(tf.reshape(saved, [-1, 1]), tf.reshape(dy, [-1, t.shape[1] as number]), t.shape),
-    };
-  });
-  return lookup(table);
-}
-
-/** Table lookup: ids [...] (int32) → [..., dim]. */
 export function embed(p: Embedding, ids: tf.Tensor): tf.Tensor {
-  return gatherRows(p.weight, ids);
+  return tf.gather(p.weight, ids);
 }
 
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's default and what "gelu" means in ACT2FN. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (fusedOpsActive() && x.dtype === "float32") return fusedGelu(x);
+  const kernel = modelKernels().gelu;
+  if (kernel && x.dtype === "float32") return kernel(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
@@ -132,12 +122,8 @@ export class Dropout {
   apply<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
     const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
-    // Native TensorFlow: lukelab's fused kernel, else a mask TensorFlow draws (native-ops.ts); elsewhere tfjs-core's dropout.
-    if (nativeOpsActive()) {
-      const key = seed ?? Math.floor(Math.random() * 2 ** 52);
-      if (fusedOpsActive() && x.dtype === "float32") return fusedDropout(x, rate, key) as T;
-      return tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, key)!)) as T;
-    }
+    const kernel = modelKernels().dropout;
+    if (kernel && x.dtype === "float32") return kernel(x, rate, seed ?? Math.floor(Math.random() * 2 ** 52)) as T;
     return tf.dropout(x, rate, undefined, seed) as T;
   }
 }

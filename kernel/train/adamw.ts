@@ -20,7 +20,7 @@
  * by dispose(), exported and imported for resuming.
  */
 import { tf } from "../backend";
-import { fusedAdamW, fusedOpsActive } from "../backend/native-ops";
+import { modelKernels } from "../backend/model-kernels";
 import type { StateDict } from "../checkpoint/tensor-data";
 
 export interface NamedVariable {
@@ -120,9 +120,10 @@ export class AdamW {
         stepSize = (stepSize * Math.sqrt(bc2)) / bc1;
       }
       const decay = lr * this.decayOf(name);
-      if (fusedOpsActive() && p.dtype === "float32") {
+      const fused = modelKernels().adamW;
+      if (fused && p.dtype === "float32") {
         tf.tidy(() => {
-          const [updated, m, v] = fusedAdamW(p, g, slot.m, slot.v, stepSize, b1, b2, this.eps, decay);
+          const [updated, m, v] = fused(p, g, slot.m, slot.v, stepSize, b1, b2, this.eps, decay);
           slot.m.assign(m);
           slot.v.assign(v);
           p.assign(updated);

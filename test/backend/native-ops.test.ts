@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { findNativeBuild, tf } from "../../kernel/backend";
+import { modelKernels } from "../../kernel/backend/model-kernels";
 import { fusedOpsActive, nativeDropoutMask, nativeOpsActive, setFusedOps } from "../../kernel/backend/native-ops";
 import { Dropout, gelu, layerNorm } from "../../kernel/model/ops";
 import { AdamW } from "../../kernel/train/adamw";
@@ -21,6 +22,19 @@ before(ready);
 test("the native path is on exactly when the backend is native TensorFlow", () => {
   assert.equal(nativeOpsActive(), tf.getBackend() === "tensorflow");
   if (!nativeOpsActive()) assert.equal(nativeDropoutMask([4, 4], 0.1, 1), null);
+});
+
+test("the model is handed the backend's kernels: fused ones on native TensorFlow, the dropout mask with them off, none elsewhere", () => {
+  const kinds = () => Object.keys(modelKernels()).sort().join(",");
+  if (!nativeOpsActive()) return assert.equal(kinds(), "", `backend ${tf.getBackend()} supplies kernels`);
+  const initial = setFusedOps(true);
+  try {
+    assert.equal(kinds(), "adamW,dropout,gelu,layerNorm");
+    setFusedOps(false);
+    assert.equal(kinds(), "dropout");
+  } finally {
+    setFusedOps(initial);
+  }
 });
 
 test("dropout: values 0 or 1/(1 − rate), kept fraction 1 − rate, seeded masks repeat, gradient = mask", async () => {

@@ -228,7 +228,7 @@ describe("LukeModel", () => {
                 : head === "masked_lm"
                   ? tf.fill([2, 6], 4, "int32")
                   : tf.tensor1d([1, 2], "int32");
-            tf.dispose([model.loss(out.logits!, labels), labels]);
+            tf.dispose([model.loss(out.logits!, labels, { problemType: "single_label_classification" }), labels]);
           }
           disposeAll(out);
         }
@@ -296,6 +296,25 @@ describe("LukeModel", () => {
     span.dispose();
   });
 
+  test("a classification loss needs its problem type, and the labels must fit it", () => {
+    const config = createLukeConfig(TINY);
+    const model = LukeModel.random(config, { head: "entity_classification", seed: 9 });
+    const inputs = tinyInputs();
+    const out = model.forward(inputs);
+    const indices = tf.tensor1d([2, 0], "int32");
+    const targets = tf.zerosLike(out.logits!);
+    assert.throws(() => model.loss(out.logits!, indices), /needs a problemType: "single_label_classification".*"multi_label_classification"/);
+    assert.throws(() => model.loss(out.logits!, indices, { problemType: "multi_label_classification" }), /BCE targets must be float32/);
+    assert.throws(() => model.loss(out.logits!, targets, { problemType: "single_label_classification" }), /cross-entropy labels must be int32/);
+    const ce = model.loss(out.logits!, indices, { problemType: "single_label_classification" });
+    const bce = model.loss(out.logits!, targets, { problemType: "multi_label_classification" });
+    assert.ok(Number.isFinite(ce.dataSync()[0]) && Number.isFinite(bce.dataSync()[0]));
+    tf.dispose([ce, bce, indices, targets]);
+    disposeAll(out);
+    disposeAll(inputs);
+    model.dispose();
+  });
+
   test("gradients reach the weights on the loss path", { skip: !tf.getGradient("Sum") && "this backend setup registers no tfjs gradients (tfjs-core alone)" }, () => {
     const config = createLukeConfig(TINY);
     const model = LukeModel.random(config, { head: "entity_classification", seed: 9 });
@@ -303,7 +322,7 @@ describe("LukeModel", () => {
     const labels = tf.tensor1d([2, 0], "int32");
     const { value, grads } = tf.variableGrads(() => {
       const out = model.forward(inputs, { training: true, seed: 1 });
-      return model.loss(out.logits!, labels);
+      return model.loss(out.logits!, labels, { problemType: "single_label_classification" });
     }, model.trainableVariables());
     const byName = new Map(model.trainableVariables().map((v) => [v.name.replace(/^luke\d+\//, ""), grads[v.name]]));
     for (const name of ["classifier.weight", "luke.encoder.layer.0.attention.self.e2w_query.weight", "luke.entity_embeddings.entity_embeddings.weight", "luke.embeddings.word_embeddings.weight"]) {

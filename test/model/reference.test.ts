@@ -243,7 +243,8 @@ describe("losses equal transformers", () => {
             ? tf.tensor(expected.labels as number[], undefined, "float32")
             : tf.tensor(expected.labels as number[], undefined, "int32");
         const entityLabels = expected.entity_labels ? tf.tensor(expected.entity_labels as number[], undefined, "int32") : undefined;
-        const loss = model.loss(out.logits!, labels, out.entityLogits, entityLabels);
+        const problemType = kind === "bce" ? "multi_label_classification" : "single_label_classification";
+        const loss = model.loss(out.logits!, labels, { problemType, entityLogits: out.entityLogits, entityLabels });
         assert.ok(Math.abs(loss.dataSync()[0] - expected.loss) <= HIDDEN_TOL, `loss ${loss.dataSync()[0]} vs ${expected.loss}`);
         if (kind === "mlm") {
           const mlmOnly = model.loss(out.logits!, labels);
@@ -271,7 +272,7 @@ describe("gradients equal transformers", { skip: !tf.getGradient("Sum") && "no t
       const variables = model.trainableVariables();
       const { value, grads } = tf.variableGrads(() => {
         const out = model.forward(inputs);
-        return model.loss(out.logits!, y, out.entityLogits, entityY);
+        return model.loss(out.logits!, y, { problemType: "single_label_classification", entityLogits: out.entityLogits, entityLabels: entityY });
       }, variables);
       assert.ok(Math.abs(value.dataSync()[0] - labels.loss) < HIDDEN_TOL);
       // Our Linear kernels are [in, out]; stateDict order = trainableVariables order gives the names.

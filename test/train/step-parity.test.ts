@@ -65,7 +65,7 @@ const targets = (which: number[]) => tf.tensor2d(which.map((i) => fixture.target
 function lossOf(model: LukeModel, which: number[]): tf.Scalar {
   const inputs: LukeInputs = collate(encode(which), model.config.padTokenId);
   const out = model.forward(inputs, { training: true, seed: 1 });
-  return model.loss(out.logits!, targets(which));
+  return model.loss(out.logits!, targets(which), { problemType: "multi_label_classification" });
 }
 
 /**

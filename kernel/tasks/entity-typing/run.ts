@@ -352,7 +352,7 @@ async function train(
         const inputs = collate(batch.map((b) => b.encoding), model.config.padTokenId);
         const targets = targetsTensor(batch.map((b) => b.targets));
         const out = model.forward(inputs, { training: true, seed: dropoutSeed });
-        return model.loss(out.logits!, targets);
+        return model.loss(out.logits!, targets, { problemType: "multi_label_classification" });
       },
       afterStep: (info) => {
         events!.scalars(info.step, [

@@ -319,7 +319,7 @@ async function train(
         const inputs = collateSpans(batch.map((b) => b.encoding), model.config.padTokenId);
         const labels = labelsTensor(batch, inputs.entityIds!.shape[1]);
         const out = model.forward(inputs, { training: true, seed: dropoutSeed });
-        return model.loss(out.logits!, labels);
+        return model.loss(out.logits!, labels, { problemType: "single_label_classification" });
       },
       afterStep: (info) => {
         events!.scalars(info.step, [
