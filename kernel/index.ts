@@ -1,60 +1,129 @@
 /**
- * lukelab's public API for notebooks and scripts.
+ * lukelab's public API for notebooks and scripts: what a user needs, listed name by name.
  *
  *   import { loadLuke } from "lukelab";
  *   const luke = await loadLuke("samples/tiny-luke");
  *   const [p] = await luke.predict([{ text: "Ada Lovelace wrote the first algorithm.", spans: [[0, 12]] }]);
  *
- * Offsets are Unicode code points, as in Python strings.
+ * Offsets are Unicode code points, as in Python strings. Each part has its own entry point with all
+ * of its names (package.json "exports"; docs/architecture.md): lukelab/backend, lukelab/tokenizer,
+ * lukelab/model, lukelab/checkpoint, lukelab/data, lukelab/display, lukelab/train,
+ * lukelab/entity-typing, lukelab/ner, lukelab/analysis (and lukelab/analysis/<tool>), lukelab/sweep,
+ * lukelab/hub, lukelab/markup. No `export *` here: a name is public because it is listed.
  */
+
+// --- The TF.js backend: which one runs, and why ------------------------------------------------
 export { initBackend, tf, BACKEND_ENV } from "./backend";
 export type { BackendReport, BackendName } from "./backend";
 
+// --- A loaded model: tokenizer + network, encode → forward → predictions -----------------------
 export { Luke, loadLuke, disposeInputs, disposeOutputs } from "./inference/luke";
 export type { ForwardResult, LabelScore, LoadOptions, Prediction, PredictOptions, RunOptions } from "./inference/luke";
 export { LukePool } from "./inference/pool";
 export type { PoolOptions } from "./inference/pool";
 
-export * from "./tokenizer";
-export * from "./model";
-export * from "./checkpoint";
-export { writeFileAtomic, AtomicFileWriter } from "./io/atomic";
+// --- The parts on their own: tokenizer, network, checkpoints ------------------------------------
+export { LukeTokenizer, LUKE_TASKS, codePointLength } from "./tokenizer";
+export type { BatchEncoding, EncodeInput, EncodeOptions, Encoding, LukePadding, LukeTask } from "./tokenizer";
+export { LukeModel, createLukeConfig, parseLukeConfig, lukeConfigToJson } from "./model";
+export type { ForwardOptions, LukeConfig, LukeInputs, LukeOutputs } from "./model";
+export { loadHfCheckpoint, saveHfCheckpoint, loadOriginalLukeArchive, loadSafetensors, saveSafetensors, loadTorchCheckpoint } from "./checkpoint";
+export type { HfCheckpoint, OriginalLuke, OriginalLukeOptions, StateDict, TensorData } from "./checkpoint";
 
+// --- Files and the command line's commands ----------------------------------------------------
+export { writeFileAtomic, AtomicFileWriter } from "./io/atomic";
 export { runForward, runPredict, convertOriginalArchive, doctorReport } from "./commands";
 export type { ForwardCommand, PredictCommand, ConvertCommand } from "./commands";
 
-export * from "./display";
-
-// Training and entity typing (the original's `entity-typing run`), for notebooks and scripts.
-export * from "./train";
-export * from "./tasks/entity-typing";
+// --- Attention views in a notebook ------------------------------------------------------------
 export {
-  OPEN_ENTITY_LABELS,
-  DatasetError,
-  readOpenEntityDir,
-  readOpenEntityFile,
-  type OpenEntityDataset,
-  type OpenEntityFormat,
-  type TypingExample,
-} from "./data/open-entity";
-// Named entity recognition on CoNLL-2003 (`ner run`) and its reader.
-export * from "./tasks/ner";
-export { CONLL_TYPES, ConllFormatError, conllCounts, parseConll, readConllDir, readConllFile, tagsToEntities, type ConllDocument, type ConllSentence } from "./data/conll";
+  ATTENTION_MIME,
+  attentionBundle,
+  attentionImage,
+  attentionPayload,
+  decodeAttentionPayload,
+  encodeAttentionPayload,
+  lukeAttentionPayload,
+  readAttentionFile,
+  showAttention,
+  showLukeAttention,
+} from "./display";
+export type { AttentionInput, AttentionPayload, AttentionSource, ShowOptions } from "./display";
 
-// Analysis over run folders: tables, confusion matrices, calibration, Plotly figures.
-export * from "./analysis";
+// --- Datasets: Open Entity (entity typing) and CoNLL-2003 (NER) --------------------------------
+export { OPEN_ENTITY_LABELS, DatasetError, readOpenEntityDir, readOpenEntityFile, CONLL_TYPES, ConllFormatError, conllCounts, parseConll, readConllDir, readConllFile, tagsToEntities } from "./data";
+export type { OpenEntityDataset, OpenEntityFormat, TypingExample, ConllDocument, ConllSentence } from "./data";
 
-// Sweeps of entity-typing runs: plans, run state, local and Slurm runners.
-export * from "./sweep";
+// --- Training, for any task: the parts the entity-typing run is made of --------------------------
+export { AdamW, Trainer, learningRateAt, EventWriter, ResumeStore, ProgressBar, lineChartSvg } from "./train";
+export type { AdamWOptions, TrainerOptions } from "./train";
 
-// Models by Hub id (`org/name[@revision]`), in the cache Python's huggingface_hub reads and writes.
-export * from "./hub";
+// --- Entity typing: the original's `entity-typing run`, in a notebook ----------------------------
+export {
+  trainEntityTyping,
+  evaluateEntityTyping,
+  EntityTypingRun,
+  runEntityTyping,
+  readResults,
+  validateResults,
+  devCurve,
+  readBaseline,
+  microPrf,
+  perLabelPrf,
+  multiHot,
+  toEncodeInput,
+  decodeAttentionRecord,
+} from "./tasks/entity-typing";
+export type { EntityTypingOptions, EntityTypingResults, NotebookRunOptions, TypingInput, TypingPrediction, AttentionRecord, Prf } from "./tasks/entity-typing";
 
-// The original system's analysis tools: marked-up text, attention statistics over a dataset, bias
-// probes, runs embedded by their confusion matrices, error analysis and dataset statistics.
-export * from "./markup";
-export * from "./analysis/attention-stats";
-export * from "./analysis/bias";
-export * from "./analysis/embedding";
-export * from "./analysis/errors";
-export * from "./analysis/dataset-stats";
+// --- Named entity recognition (`ner run`) ------------------------------------------------------
+export { runNer, recognizeEntities, evaluateNer, nerMetrics } from "./tasks/ner";
+export type { NerOptions, NerMetrics, RecognizedEntity } from "./tasks/ner";
+
+// --- Analysis over run folders: tables, confusion matrices, calibration, figures ------------------
+export {
+  loadRuns,
+  varyingParameters,
+  summariseBy,
+  bestRuns,
+  confusionMatrices,
+  confusionFromLogits,
+  calibrationCurve,
+  calibrationFromLogits,
+  splitPredictions,
+  splitExamples,
+  parameterFigure,
+  confusionFigure,
+  runConfusionFigure,
+  calibrationFigure,
+  devTestFigure,
+  devProgressFigure,
+  lossFigure,
+  showFigure,
+  figureBundle,
+  figureSvg,
+  figureHtml,
+  writeFigureHtml,
+  analyseRuns,
+  writeAnalysis,
+  PLOTLY_MIME,
+} from "./analysis";
+export type { PlotlyPayload, RunCollection, RunRecord } from "./analysis";
+
+// --- The original system's analysis tools (one entry point each under lukelab/analysis/) -----------
+export { attentionStatistics, writeAttentionReport } from "./analysis/attention-stats";
+export { analyseBiasProbe, readProbeFile, comparisonsTable, writeBiasReport } from "./analysis/bias";
+export { embedRuns, writeEmbedding } from "./analysis/embedding";
+export { readRunFolder, misclassifiedExamples, misclassifiedTable, misclassifiedFigure, misclassifiedJsonl } from "./analysis/errors";
+export { datasetStatistics, datasetTables, datasetFigures } from "./analysis/dataset-stats";
+
+// --- Marked-up text (`<mention|labels>`) to entity-typing examples ------------------------------
+export { parseMarkedSentence, readMarkupFile, markupExamples, markupJson, MarkupError } from "./markup";
+
+// --- Sweeps of entity-typing runs: plans, state, the local and Slurm runners ---------------------
+export { planSweep, runSweep, sweepStatus, cancelSweep, readSweepFile, readPlan, readState, ORIGINAL_SWEEPS, ORIGINAL_BASE, SweepDefinitionError } from "./sweep";
+export type { SweepDefinition, SweepPlan, SweepReport, RunSweepOptions, RunState } from "./sweep";
+
+// --- Models by Hub id (`org/name[@revision]`), in the cache Python's huggingface_hub uses ----------
+export { resolveModelPath, downloadLukeSnapshot, isHubModelId, parseHubId, hubSettings, HubError } from "./hub";
+export type { HubOptions, HubSnapshot } from "./hub";

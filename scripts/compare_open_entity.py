@@ -24,7 +24,7 @@ lukelab's side of seed 12; the whole comparison takes minutes and runs outside t
 Defaults (chosen by a few PyTorch trials on seed 12; a from-scratch tiny model overfits 2k examples
 quickly): batch 16, lr 1e-3, 8 epochs, hidden dropout 0.3, weight decay 0.1, warm-up 0.06, four words
 of context on each side of the mention (lukelab's --context-window 4; -1 keeps whole sentences, where a
-randomly initialised tiny model cannot find its mention: README, "Open Entity with a tiny LUKE").
+randomly initialised tiny model cannot find its mention: docs/entity-typing.md, "Open Entity with a tiny LUKE").
 --init-only writes the initial models and stops (test/open-entity uses it).
 """
 from __future__ import annotations

@@ -9,6 +9,7 @@
 //
 // Rule for what runs once: the test folders in RUN_ONCE do not depend on LUKELAB_BACKEND, so they run
 // only in the first pass:
+//   api        the package's entry points resolved and loaded by name (no tensors);
 //   tokenizer  pure string and id code, no tensors;
 //   notebooks  runs a notebook in tslab through Python (slow); it covers the kernel plumbing, while
 //              the tensor maths it touches is covered on every backend by parity/ and cli/.
@@ -32,7 +33,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job", "ner"];
+const RUN_ONCE = ["api", "tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job", "ner"];
 
 function find(dir) {
   const out = [];

@@ -21,16 +21,14 @@ test("an unknown option is refused in one line", () => {
   assert.match(r.stderr, /unknown option '--turbo'/);
 });
 
-test("a current build is recognised in well under a second, without touching anything", (t) => {
+// How long the up-to-date check takes: `npm run bench:timings` (native-up-to-date).
+test("a current build is recognised as up to date, without touching anything", (t) => {
   const cpu = nativeBuilds().find((b) => b.variant === "cpu");
   if (!cpu?.info) return t.skip("the CPU build of scripts/native.sh is not there");
   const binding = readFileSync(cpu.binding);
-  const t0 = Date.now();
   const r = run();
-  const ms = Date.now() - t0;
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /native TensorFlow backend \(cpu\) up to date/);
-  assert.ok(ms < 1000, `took ${ms} ms`);
   assert.ok(readFileSync(cpu.binding).equals(binding), "the binding was rebuilt");
 });
 

@@ -135,8 +135,6 @@ test("showAttention sends the payload to a given display; large inputs skip the 
   assert.equal((sent[0][1] as { version: number }).version, 1);
   const n = 200;
   const big = attentionPayload({ tokens: Array.from({ length: n }, (_, i) => `t${i}`), attentions: uniform(2, 2, n) });
-  const t0 = performance.now();
-  const img = attentionImage(big);
-  assert.ok(performance.now() - t0 < 5000);
+  const img = attentionImage(big); // its time: `npm run bench:timings` (image-static-200)
   assert.ok(img.height < 400, `${img.height}`);
 });

@@ -75,21 +75,17 @@ test("the payload is accepted as a JSON object or as a JSON string", () => {
   assert.deepEqual(fromString.attention.matrix(1, 2), fromObject.attention.matrix(1, 2));
 });
 
-test("24 layers × 16 heads × 128 tokens: about 8.4 MB as uint8-sqrt, decoded quickly", () => {
+// Encode and decode times: `npm run bench:timings` (payload-24x16x128).
+test("24 layers × 16 heads × 128 tokens: about 8.4 MB as uint8-sqrt, and it decodes", () => {
   const n = 128;
   const w = syntheticWeights(24, 16, n);
-  const t0 = performance.now();
   const p = encodeAttentionPayload({ words: Array.from({ length: n }, (_, i) => `t${i}`), heads: 16, weights: w });
-  const encodeMs = performance.now() - t0;
   const json = JSON.stringify(p);
   assert.ok(json.length < 8.5e6, `${json.length} characters`);
   assert.ok(json.length < JSON.stringify(Array.from(w.subarray(0, 1_000_000))).length * 6.3 / 3, "well below plain JSON");
-  const t1 = performance.now();
   const r = decodeAttentionPayload(json);
   assert.ok(r.ok);
-  r.attention.matrix(23, 15);
-  const decodeMs = performance.now() - t1;
-  assert.ok(decodeMs < 2000 && encodeMs < 5000, `encode ${encodeMs} ms, decode ${decodeMs} ms`);
+  assert.equal(r.attention.matrix(23, 15).length, n * n);
 });
 
 test("base64 and binary16 helpers agree with Node's Buffer and known values", () => {

@@ -158,16 +158,13 @@ test("head view layout: rows, hit tests and a scene that says when links were le
   const focused = headViewScene(a, { ...state, focus: { side: "left", index: 2 } }, l, labels, LIGHT_THEME);
   const boxes = focused.shapes.filter((s) => s.kind === "rect" && s.fill && s.w < 10);
   assert.ok(boxes.length > 0 && boxes.length <= 3 * a.tokens);
-  // 512 tokens stay within the budget.
+  // 512 tokens stay within the link budget (its time: `npm run bench:timings`, scene-head-view-512).
   const n = 512;
   const big = decodeOrThrow(encodeAttentionPayload({ words: Array.from({ length: n }, (_, i) => `t${i}`), heads: 12, weights: syntheticWeights(1, 12, n, 3, 0.5) }));
   const bigLayout = headViewLayout(tokenLabels(big), 12, measure);
-  const t0 = performance.now();
   const bigScene = headViewScene(big, { layer: 0, activeHeads: Array(12).fill(true), filter: ALL_LINKS, focus: null }, bigLayout, tokenLabels(big), LIGHT_THEME);
-  const ms = performance.now() - t0;
   assert.match(bigScene.notice ?? "", /Showing the strongest 40,000 of [\d,]+ links/);
   assert.ok(segments(bigScene) <= 40_000);
-  assert.ok(ms < 3000, `${ms} ms`);
   assert.ok(bigLayout.rowHeight <= 11 && bigLayout.height < 16384);
 });
 

@@ -23,6 +23,7 @@ for (const model of ["entity-aware", "plain-attention"]) {
       .filter((r: { input: { text?: string } }) => r.input.text !== undefined)
       .slice(0, 8)
       .map((r: { input: { text: string; spans: [number, number][] } }) => r.input);
+    assert.equal(inputs.length, 8, `${model}: expected.json has too few text inputs`);
     const luke = await loadLuke(join(FIXTURES, "parity", model, "bin"));
     const dir = tmpDir();
     try {
@@ -33,7 +34,12 @@ for (const model of ["entity-aware", "plain-attention"]) {
       assert.deepEqual(ref.loading.missing_keys, []);
       assert.deepEqual(ref.loading.unexpected_keys, []);
       assert.deepEqual(ref.loading.mismatched_keys, []);
+      // A reference that returns no rows (or fewer) must fail, not pass by comparing nothing.
+      assert.equal(ours.length, inputs.length, "lukelab: one output per input");
+      assert.equal(ref.rows.length, inputs.length, `transformers returned ${ref.rows.length} rows for ${inputs.length} inputs`);
       ref.rows.forEach((row, i) => {
+        assert.ok(row.logits && flatten(row.logits).length > 0, `input ${i}: transformers gave no logits`);
+        assert.ok(flatten(row.last_hidden_state).length > 0 && flatten(row.entity_last_hidden_state).length > 0, `input ${i}: empty hidden states`);
         assert.deepEqual(ours[i].inputIds, row.input_ids, `input ${i}: input_ids`);
         assert.deepEqual(ours[i].entityPositionIds, row.entity_position_ids, `input ${i}: entity_position_ids`);
         assert.ok(maxAbsDiff(flatten(ours[i].logits), flatten(row.logits)) <= 1e-4, `input ${i}: logits`);

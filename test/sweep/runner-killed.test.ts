@@ -66,9 +66,7 @@ test("runs stop with a runner killed by SIGKILL, the state is reconciled, and th
   // Nobody recorded the end: the files still say running…
   assert.deepEqual(plan.runs.map((r) => readState(plan, r)!.status), ["running", "running"]);
   // …and the runs notice their runner is gone and stop on their own.
-  const t0 = Date.now();
   await until("the orphaned runs stop", () => (children.every((pid) => !localProcessAlive(pid)) ? true : undefined), 15_000);
-  assert.ok(Date.now() - t0 < 10_000, "they stopped within seconds");
   for (const run of plan.runs) assert.match(readFileSync(join(out, "logs", `${run.name}.log`), "utf8"), /the sweep runner \(pid \d+\) is gone; stopping this run/);
 
   // Reading the sweep writes the truth back into the state files.

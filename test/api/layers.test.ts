@@ -1,0 +1,124 @@
+/**
+ * The import rules of docs/architecture.md: each kernel folder imports only itself and the folders
+ * before it in LAYERS (plus the exceptions listed there), and the extension imports only the kernel
+ * modules that run in a browser.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { test } from "node:test";
+import ts from "typescript";
+import { ROOT } from "../helpers";
+
+/** Bottom to top, as in docs/architecture.md: a unit may import itself and the units before it. */
+const LAYERS = [
+  "io",
+  "notebook",
+  "backend",
+  "tokenizer",
+  "hub",
+  "display",
+  "model",
+  "data",
+  "markup",
+  "checkpoint",
+  "train",
+  "inference",
+  "tasks/entity-typing",
+  "tasks/ner",
+  "sweep",
+  "analysis",
+  "commands.ts",
+  "cli.ts",
+  "index.ts",
+];
+
+/** The imports against the order that docs/architecture.md allows, file → file. */
+const EXCEPTIONS = new Set([
+  "kernel/inference/luke.ts -> kernel/tasks/ner/notebook.ts",
+  "kernel/tasks/entity-typing/cli-command.ts -> kernel/sweep/runner-watch.ts",
+]);
+
+/** The kernel modules the extension imports: they must run in a browser (no packages, no Node). */
+const BROWSER_SAFE = new Set([
+  "kernel/display/attention-payload.ts",
+  "kernel/display/attention-scene.ts",
+  "kernel/display/raster.ts",
+  "kernel/analysis/plotly-payload.ts",
+]);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? tsFiles(p) : name.endsWith(".ts") ? [p] : [];
+  });
+}
+
+/** Every relative import of a file (static, dynamic, type-only, re-exports), as repository paths. */
+function imports(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+  const out: string[] = [];
+  for (const { fileName } of info.importedFiles) {
+    if (!fileName.startsWith(".") || fileName.endsWith(".json")) continue; // packages; package.json read at run time
+    const base = resolve(dirname(file), fileName);
+    const found = [`${base}.ts`, join(base, "index.ts")].find((p) => existsSync(p));
+    assert.ok(found, `${relative(ROOT, file)}: cannot find ${fileName}`);
+    out.push(relative(ROOT, found).split(sep).join("/"));
+  }
+  return out;
+}
+
+/** The layer unit of a kernel file: its folder (tasks/<task>, analysis with its tools) or a top-level file. */
+function unit(path: string): string {
+  const parts = path.split("/").slice(1);
+  if (parts.length === 1) return parts[0];
+  if (parts[0] === "tasks") return `tasks/${parts[1]}`;
+  return parts[0];
+}
+
+test("every kernel folder and top-level file has a layer", () => {
+  const units = new Set(tsFiles(join(ROOT, "kernel")).map((f) => unit(relative(ROOT, f).split(sep).join("/"))));
+  assert.deepEqual([...units].filter((u) => !LAYERS.includes(u)), [], "add new folders to LAYERS and docs/architecture.md");
+});
+
+test("kernel code imports only its own layer unit and those below it", () => {
+  const wrong: string[] = [];
+  let count = 0;
+  for (const file of tsFiles(join(ROOT, "kernel"))) {
+    const from = relative(ROOT, file).split(sep).join("/");
+    for (const to of imports(file)) {
+      count++;
+      if (!to.startsWith("kernel/")) wrong.push(`${from} -> ${to} (outside kernel/)`);
+      else if (LAYERS.indexOf(unit(to)) > LAYERS.indexOf(unit(from)) && !EXCEPTIONS.has(`${from} -> ${to}`)) wrong.push(`${from} -> ${to}`);
+    }
+  }
+  assert.ok(count > 300, `only ${count} imports found`);
+  assert.deepEqual(wrong, []);
+});
+
+test("the listed exceptions still exist (remove them here and in docs/architecture.md when they go)", () => {
+  for (const e of EXCEPTIONS) {
+    const [from, to] = e.split(" -> ");
+    assert.ok(imports(join(ROOT, from)).includes(to), e);
+  }
+});
+
+test("the extension imports only the browser-safe kernel modules, which import no package, directly or not", () => {
+  const used = new Set<string>();
+  for (const file of tsFiles(join(ROOT, "extension"))) {
+    for (const to of imports(file)) {
+      if (to.startsWith("kernel/")) used.add(to);
+      assert.ok(to.startsWith("kernel/") || to.startsWith("extension/"), `${relative(ROOT, file)} -> ${to}`);
+    }
+  }
+  assert.deepEqual([...used].sort(), [...BROWSER_SAFE].sort(), "update BROWSER_SAFE and docs/architecture.md");
+  const seen = new Set<string>();
+  const visit = (p: string) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    const packages = ts.preProcessFile(readFileSync(join(ROOT, p), "utf8"), true, true).importedFiles.filter((f) => !f.fileName.startsWith("."));
+    assert.deepEqual(packages.map((f) => f.fileName), [], `${p}, which the extension loads, imports packages`);
+    imports(join(ROOT, p)).forEach(visit);
+  };
+  BROWSER_SAFE.forEach(visit);
+});
