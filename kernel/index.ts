@@ -26,7 +26,7 @@ export type { PoolOptions } from "./inference/pool";
 export { LukeTokenizer, LUKE_TASKS, codePointLength } from "./tokenizer";
 export type { BatchEncoding, EncodeInput, EncodeOptions, Encoding, LukePadding, LukeTask } from "./tokenizer";
 export { LukeModel, createLukeConfig, parseLukeConfig, lukeConfigToJson } from "./model";
-export type { ForwardOptions, LukeConfig, LukeInputs, LukeOutputs } from "./model";
+export type { ForwardOptions, LossOptions, LukeConfig, LukeInputs, LukeOutputs, ProblemType } from "./model";
 export { loadHfCheckpoint, saveHfCheckpoint, loadOriginalLukeArchive, loadSafetensors, saveSafetensors, loadTorchCheckpoint } from "./checkpoint";
 export type { HfCheckpoint, OriginalLuke, OriginalLukeOptions, StateDict, TensorData } from "./checkpoint";
 

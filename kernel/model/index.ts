@@ -48,6 +48,7 @@ export {
   classificationLoss,
   crossEntropyLoss,
   maskedLmLoss,
+  type ProblemType,
 } from "./losses";
 export { FLOAT32_MIN, extendedAttentionMask, selfAttention } from "./attention";
 export { entityEmbeddings, positionIdsFromInputIds, wordEmbeddings } from "./embeddings";
