@@ -12,6 +12,8 @@ export type { BackendReport, BackendName } from "./backend";
 
 export { Luke, loadLuke, disposeInputs, disposeOutputs } from "./inference/luke";
 export type { ForwardResult, LabelScore, LoadOptions, Prediction, PredictOptions, RunOptions } from "./inference/luke";
+export { WordModelRunner, folderModelType, loadBert, loadGpt2, loadRoberta, loadWordModel } from "./inference/word-models";
+export type { WordForwardOptions, WordForwardResult, WordModelInput, WordModelLoadOptions } from "./inference/word-models";
 export { LukePool } from "./inference/pool";
 export type { PoolOptions } from "./inference/pool";
 

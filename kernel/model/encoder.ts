@@ -8,7 +8,7 @@
  */
 import { tf } from "../backend";
 import { attention } from "./attention";
-import type { LukeConfig } from "./config";
+import type { EncoderConfig } from "./config";
 import { Dropout, activation, layerNorm, linear } from "./ops";
 import type { BaseWeights, LayerWeights } from "./weights";
 
@@ -20,7 +20,7 @@ export type LayerResult = {
 /** One post-LN block: A = LN(attn(X) + X); X' = LN(W2·act(W1·A) + A). */
 export function encoderLayer(
   p: LayerWeights,
-  config: LukeConfig,
+  config: EncoderConfig,
   x: tf.Tensor3D,
   wordLength: number,
   mask: tf.Tensor4D,
@@ -48,7 +48,7 @@ export interface EncoderResult {
  */
 export function encoder(
   layers: LayerWeights[],
-  config: LukeConfig,
+  config: EncoderConfig,
   embeddings: tf.Tensor3D,
   wordLength: number,
   mask: tf.Tensor4D,
@@ -73,7 +73,7 @@ export function encoder(
 }
 
 /** transformers' get_head_mask for one layer: [nh] or [layers, nh] → [1, nh, 1, 1]. */
-function layerHeadMask(headMask: tf.Tensor, layer: number, config: LukeConfig): tf.Tensor {
+function layerHeadMask(headMask: tf.Tensor, layer: number, config: EncoderConfig): tf.Tensor {
   const nh = config.numAttentionHeads;
   const perLayer = headMask.rank === 1 ? headMask : tf.squeeze(tf.slice(headMask, [layer, 0], [1, nh]), [0]);
   return tf.reshape(tf.cast(perLayer, "float32"), [1, nh, 1, 1]);
