@@ -26,6 +26,8 @@ export { runForward, runPredict, convertOriginalArchive, doctorReport } from "./
 export type { ForwardCommand, PredictCommand, ConvertCommand } from "./commands";
 
 export * from "./display";
+// LUKE beside BERT, RoBERTa and GPT-2 on one sentence (docs/models.md).
+export * from "./compare";
 
 // Training and entity typing (the original's `entity-typing run`), for notebooks and scripts.
 export * from "./train";

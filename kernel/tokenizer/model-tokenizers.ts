@@ -57,6 +57,11 @@ export class WordModelTokenizer {
     this.addBos = kind === "gpt2" && config.add_bos_token === true;
   }
 
+  /** Special tokens before the first piece of a text: [CLS] or <s>; GPT-2's <|endoftext|> only with add_bos_token. */
+  get leadingSpecialTokens(): number {
+    return this.kind === "gpt2" ? (this.addBos ? 1 : 0) : 1;
+  }
+
   /** The pieces of a text, without the special tokens around it (Python's tokenizer.tokenize). */
   tokenize(text: string): string[] {
     return this.pieces.tokenize(text);
