@@ -59,7 +59,21 @@ function pairTable(c: AttentionComparison): string {
     return `<tr><td>${attr(m.name)}</td>${cells.join("")}</tr>`;
   });
   const caption = `Attention from “${attr(c.words[from].text)}” to “${attr(c.words[to].text)}”: mean over heads (largest head)`;
-  return `<table><caption>${caption}</caption>${head}${rows.join("")}</table>`;
+  return `<table><caption>${caption}</caption>${head}${rows.join("")}</table>${piecesView(c, from, to)}`;
+}
+
+/** Token to token: per model, each piece of the first word against each piece of the second, last layer, mean over heads. */
+function piecesView(c: AttentionComparison, from: number, to: number): string {
+  const tables = c.models.map((m) => {
+    const last = m.attentions[m.attentions.length - 1];
+    const value = (q: number, k: number) => last.reduce((sum, head) => sum + head[q][k], 0) / last.length;
+    const head = `<tr><th></th>${m.wordTokens[to].map((k) => `<th><code>${attr(m.tokens[k])}</code></th>`).join("")}</tr>`;
+    const rows = m.wordTokens[from].map(
+      (q) => `<tr><th><code>${attr(m.tokens[q])}</code></th>${m.wordTokens[to].map((k) => `<td>${value(q, k).toFixed(3)}</td>`).join("")}</tr>`,
+    );
+    return `<table><caption>${attr(m.name)}, layer ${m.attentions.length - 1}</caption>${head}${rows.join("")}</table>`;
+  });
+  return `<p>Token to token (rows: pieces of “${attr(c.words[from].text)}”, columns: pieces of “${attr(c.words[to].text)}”):</p><div style="display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start">${tables.join("")}</div>`;
 }
 
 /** The comparison's notebook output: HTML and a plain-text summary. */

@@ -70,7 +70,14 @@ describe("compareModels", () => {
     const { data } = comparisonBundle(c);
     const html = data["text/html"] as string;
     assert.equal(html.match(/<img /g)?.length, 4);
-    assert.equal(html.match(/<tr>/g)?.length, 1 + c.words.length + 1 + c.models.length);
+    const pieceRows = c.models.reduce((n, m) => n + 1 + m.wordTokens[c.pair!.from].length, 0);
+    assert.equal(html.match(/<tr>/g)?.length, 1 + c.words.length + 1 + c.models.length + pieceRows);
+    // The token-to-token cell of BERT's first piece of "lives" and its first piece of "Angeles", last layer, mean over heads.
+    const b = c.models[1];
+    const [q, k] = [b.wordTokens[1][0], b.wordTokens[4][0]];
+    const last = b.attentions[b.attentions.length - 1];
+    const mean = last.reduce((s, h) => s + h[q][k], 0) / last.length;
+    assert.ok(html.includes(`<tr><th><code>${b.tokens[q]}</code></th><td>${mean.toFixed(3)}</td>`), "BERT's token-to-token cell");
     assert.match(html, /Attention from “lives” to “Angeles,”/);
     assert.match(data["text/plain"] as string, /Beyoncé: LUKE \[.*\]  BERT \[.*\]/);
   });
