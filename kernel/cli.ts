@@ -16,7 +16,9 @@ Usage:
       Runs the model on each input line {"text": str, "spans": [[start, end], ...], "task"?: str}
       (offsets in Unicode code points) and writes one JSON line per input with tokens, input_ids,
       entity_ids, entity_position_ids, last_hidden_state, entity_last_hidden_state, logits and,
-      with --attentions, attentions[layer][head][query][key].
+      with --attentions, attentions[layer][head][query][key]. A BERT, RoBERTa or GPT-2 folder
+      (config.json model_type) takes inputs without spans and writes tokens, input_ids,
+      last_hidden_state and attentions the same way (docs/models.md).
   lukelab predict --model DIR --input FILE.jsonl [--output FILE.jsonl] [--threshold 0.5] [--batch-size N]
       Labelled predictions (label names from config.json) for each input line.
       --model takes a folder or a Hugging Face Hub id, org/name[@revision], downloaded into (or read

@@ -5,8 +5,11 @@ import { initBackend, tf } from "./backend";
 import { loadOriginalLukeArchive, saveHfCheckpoint } from "./checkpoint";
 import { InputError, parseForwardInput, readJsonl } from "./data/jsonl";
 import type { ForwardInput, Numbered } from "./data/jsonl";
+import { resolveModelPath } from "./hub";
 import { loadLuke } from "./inference/luke";
 import type { ForwardResult, Luke } from "./inference/luke";
+import { folderModelType, loadWordModel, type WordForwardResult, type WordModelRunner } from "./inference/word-models";
+import { WORD_MODEL_TYPES } from "./model";
 import { AtomicFileWriter } from "./io/atomic";
 import { LukeTokenizer } from "./tokenizer";
 import type { LukeTask } from "./tokenizer";
@@ -21,9 +24,14 @@ export interface ForwardCommand {
   maxLength?: number;
 }
 
-/** `lukelab forward`: one output line per input line, in transformers' snake_case names. */
+/**
+ * `lukelab forward`: one output line per input line, in transformers' snake_case names. A BERT,
+ * RoBERTa or GPT-2 folder (config.json `model_type`) runs as such, on inputs without spans.
+ */
 export async function runForward(cmd: ForwardCommand): Promise<number> {
   const inputs = readJsonl(cmd.input, parseForwardInput);
+  const dir = await resolveModelPath(cmd.model);
+  if ((WORD_MODEL_TYPES as readonly (string | undefined)[]).includes(folderModelType(dir))) return runWordModelForward(cmd, dir, inputs);
   const luke = await loadLuke(cmd.model);
   const out = new AtomicFileWriter(cmd.output);
   try {
@@ -39,6 +47,38 @@ export async function runForward(cmd: ForwardCommand): Promise<number> {
     luke.dispose();
   }
   return inputs.length;
+}
+
+async function runWordModelForward(cmd: ForwardCommand, dir: string, inputs: Numbered<ForwardInput>[]): Promise<number> {
+  if (cmd.maxLength !== undefined) throw new Error(`${dir}: --max-length applies to LUKE models only; this is a ${folderModelType(dir)} model`);
+  for (const { value, line } of inputs) {
+    if (value.spans?.length) throw new InputError(cmd.input, line, "this model has no entities: give inputs without \"spans\"");
+  }
+  const model = await loadWordModel(dir);
+  const out = new AtomicFileWriter(cmd.output);
+  try {
+    for (let at = 0; at < inputs.length; at += cmd.batchSize ?? 16) {
+      const group = inputs.slice(at, at + (cmd.batchSize ?? 16)).map((g) => g.value.text);
+      const results = await model.forward(group, { attentions: cmd.attentions, hiddenStates: cmd.hiddenStates, batchSize: group.length });
+      for (const r of results) out.write(JSON.stringify(wordResultJson(r, model)) + "\n");
+    }
+    out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
+  } finally {
+    model.dispose();
+  }
+  return inputs.length;
+}
+
+function wordResultJson(r: WordForwardResult, model: WordModelRunner): Record<string, unknown> {
+  const out: Record<string, unknown> = { tokens: r.tokens, input_ids: r.inputIds };
+  if (model.modelType === "bert") out.token_type_ids = r.tokenTypeIds;
+  out.last_hidden_state = r.lastHiddenState;
+  if (r.hiddenStates) out.hidden_states = r.hiddenStates;
+  if (r.attentions) out.attentions = r.attentions;
+  return out;
 }
 
 export interface PredictCommand {

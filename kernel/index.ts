@@ -9,7 +9,7 @@
  * of its names (package.json "exports"; docs/architecture.md): lukelab/backend, lukelab/tokenizer,
  * lukelab/model, lukelab/checkpoint, lukelab/data, lukelab/display, lukelab/train,
  * lukelab/entity-typing, lukelab/ner, lukelab/analysis (and lukelab/analysis/<tool>), lukelab/sweep,
- * lukelab/hub, lukelab/markup. No `export *` here: a name is public because it is listed.
+ * lukelab/hub, lukelab/markup, lukelab/compare. No `export *` here: a name is public because it is listed.
  */
 
 // --- The TF.js backend: which one runs, and why ------------------------------------------------
@@ -19,6 +19,8 @@ export type { BackendReport, BackendName } from "./backend";
 // --- A loaded model: tokenizer + network, encode → forward → predictions -----------------------
 export { Luke, loadLuke, disposeInputs, disposeOutputs } from "./inference/luke";
 export type { ForwardResult, LabelScore, LoadOptions, Prediction, PredictOptions, RunOptions } from "./inference/luke";
+export { WordModelRunner, folderModelType, loadBert, loadGpt2, loadRoberta, loadWordModel } from "./inference/word-models";
+export type { WordForwardOptions, WordForwardResult, WordModelInput, WordModelLoadOptions } from "./inference/word-models";
 export { LukePool } from "./inference/pool";
 export type { PoolOptions } from "./inference/pool";
 
@@ -49,6 +51,10 @@ export {
   showLukeAttention,
 } from "./display";
 export type { AttentionInput, AttentionPayload, AttentionSource, ShowOptions } from "./display";
+
+// --- LUKE beside BERT, RoBERTa and GPT-2 on one sentence (docs/models.md) ---------------------------
+export { alignWords, compareAttention, compareModels, comparisonBundle, sentenceWords, wordToWordAttention } from "./compare";
+export type { AttentionCompareOptions, AttentionComparison, CompareDisplayOptions, ComparedModel, ModelAttention, SentenceWord, WordPairAttention } from "./compare";
 
 // --- Datasets: Open Entity (entity typing) and CoNLL-2003 (NER) --------------------------------
 export { OPEN_ENTITY_LABELS, DatasetError, readOpenEntityDir, readOpenEntityFile, CONLL_TYPES, ConllFormatError, conllCounts, parseConll, readConllDir, readConllFile, tagsToEntities } from "./data";

@@ -21,9 +21,18 @@ import { fetchRepoInfo, type RepoInfo } from "./http";
 import { COMMIT_HASH, formatHubId, parseHubId, type HubId } from "./id";
 import { hubSettings, type HubSettings, type HubSettingsInput } from "./settings";
 
-/** The tokenizer files of a LUKE folder; the first three are required. */
-export const LUKE_TOKENIZER_FILES = ["vocab.json", "merges.txt", "entity_vocab.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"];
+/** The tokenizer files of a LUKE folder (the first three are required), and BERT's vocab.txt. */
+export const LUKE_TOKENIZER_FILES = ["vocab.json", "merges.txt", "entity_vocab.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.txt"];
 const REQUIRED_TOKENIZER_FILES = LUKE_TOKENIZER_FILES.slice(0, 3);
+/** Tokenizer files that make a folder of one of the models shown beside LUKE: RoBERTa and GPT-2, BERT. */
+const WORD_MODEL_TOKENIZERS = [["vocab.json", "merges.txt"], ["vocab.txt"]];
+
+/** The required files a folder lacks: none when it is a LUKE, RoBERTa, GPT-2 or BERT folder, else LUKE's that are missing. */
+function missingRequired(present: (f: string) => boolean): string[] {
+  const missing = ["config.json", ...REQUIRED_TOKENIZER_FILES].filter((f) => !present(f));
+  if (missing.length && present("config.json") && WORD_MODEL_TOKENIZERS.some((files) => files.every(present))) return [];
+  return missing;
+}
 /** Weights, in order of preference. */
 export const LUKE_WEIGHT_FILES = ["model.safetensors", "pytorch_model.bin"];
 
@@ -51,7 +60,7 @@ export interface HubSnapshot {
 /** The files to fetch from a repository with these files. */
 export function lukeFilesOf(id: HubId, available: string[], weights: boolean): string[] {
   const has = new Set(available);
-  const missing = ["config.json", ...REQUIRED_TOKENIZER_FILES].filter((f) => !has.has(f));
+  const missing = missingRequired((f) => has.has(f));
   if (missing.length) {
     throw new HubError(
       "ERR_HUB_FILE_MISSING",
@@ -81,7 +90,7 @@ function fromCache(settings: HubSettings, id: HubId, weights: boolean): { commit
   const folder = snapshotFolder(storage, commit);
   if (!existsSync(folder)) return undefined;
   const present = (f: string) => existsSync(join(folder, f));
-  const missing = ["config.json", ...REQUIRED_TOKENIZER_FILES].filter((f) => !present(f));
+  const missing = missingRequired(present);
   const weightFile = LUKE_WEIGHT_FILES.find(present);
   if (weights && !weightFile) missing.push(LUKE_WEIGHT_FILES.join(" or "));
   if (missing.length) return { missing, folder };

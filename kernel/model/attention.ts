@@ -13,7 +13,7 @@
  * serves every row: the plain transformer, kept as the reference path.
  */
 import { tf } from "../backend";
-import type { LukeConfig } from "./config";
+import type { EncoderConfig } from "./config";
 import { Dropout, layerNorm, linear, mergeHeads, splitHeads } from "./ops";
 import type { LayerWeights, SelfAttentionWeights } from "./weights";
 
@@ -24,18 +24,25 @@ export const FLOAT32_MIN = -3.4028234663852886e38;
  * Additive mask over keys, [B, 1, 1, Lw + Le]: 0 where attended, float32 min where masked, from
  * the concatenated [word; entity] masks. Adding it to a score leaves a finite value (no −∞ and
  * so no NaN), and softmax gives masked keys exactly zero weight.
+ *
+ * `causal` (GPT-2): [B, 1, L, L], where query i also may not attend to the keys after i.
  */
-export function extendedAttentionMask(wordMask: tf.Tensor2D, entityMask?: tf.Tensor2D): tf.Tensor4D {
+export function extendedAttentionMask(wordMask: tf.Tensor2D, entityMask?: tf.Tensor2D, options: { causal?: boolean } = {}): tf.Tensor4D {
   return tf.tidy(() => {
     const mask = entityMask ? tf.concat([wordMask, entityMask], 1) : wordMask; // [B, Lw + Le]
-    const additive = tf.mul(tf.sub(1, tf.cast(mask, "float32")), FLOAT32_MIN);
-    return tf.reshape(additive, [mask.shape[0], 1, 1, mask.shape[1]]) as tf.Tensor4D;
+    const [batch, length] = mask.shape;
+    let allowed = tf.reshape(tf.cast(mask, "float32"), [batch, 1, 1, length]);
+    if (options.causal) {
+      const lowerTriangle = tf.linalg.bandPart(tf.ones([length, length]), -1, 0); // 1 where key ≤ query
+      allowed = tf.mul(allowed, tf.reshape(lowerTriangle, [1, 1, length, length]));
+    }
+    return tf.mul(tf.sub(1, allowed), FLOAT32_MIN) as tf.Tensor4D;
   });
 }
 
 /** What every layer of one forward pass shares. */
 export interface Pass {
-  readonly config: LukeConfig;
+  readonly config: EncoderConfig;
   /** The first `wordLength` rows of the sequence are words, the rest entities. */
   readonly wordLength: number;
   /** extendedAttentionMask, [B, 1, 1, Lw + Le]. */
@@ -53,7 +60,7 @@ export interface AttentionResult {
 }
 
 /** x: [B, Lw + Le, H], words first. */
-export function selfAttention(p: SelfAttentionWeights, x: tf.Tensor3D, pass: Pass): AttentionResult {
+export function selfAttention(p: SelfAttentionWeights<tf.Tensor>, x: tf.Tensor3D, pass: Pass): AttentionResult {
   const { config, wordLength } = pass;
   const nh = config.numAttentionHeads;
   const headSize = config.hiddenSize / nh;

@@ -49,6 +49,12 @@ export interface LukeConfig {
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
+/** The fields the encoder layers read: LUKE's, and those of BERT, RoBERTa and GPT-2 (word-model-config.ts). */
+export type EncoderConfig = Pick<
+  LukeConfig,
+  "hiddenSize" | "numAttentionHeads" | "hiddenAct" | "hiddenDropoutProb" | "attentionProbsDropoutProb" | "layerNormEps"
+>;
+
 /** The Python defaults of LukeConfig.__init__ (and PretrainedConfig's num_labels = 2). */
 export const DEFAULT_LUKE_CONFIG = {
   vocabSize: 50267,
@@ -73,7 +79,7 @@ export const DEFAULT_LUKE_CONFIG = {
   numLabels: 2,
 } as const;
 
-type Kind = "posInt" | "nonNegInt" | "int" | "positive" | "probability" | "bool" | "act" | "nullableProbability";
+export type Kind = "posInt" | "nonNegInt" | "int" | "positive" | "probability" | "bool" | "act" | "nullableProbability";
 
 /** JSON name, TS name and the check applied: the whole mapping in one table. */
 const FIELDS: readonly [json: string, key: keyof typeof DEFAULT_LUKE_CONFIG, kind: Kind][] = [
@@ -101,11 +107,11 @@ const FIELDS: readonly [json: string, key: keyof typeof DEFAULT_LUKE_CONFIG, kin
 /** Fields handled outside FIELDS; everything else goes to `extra`. */
 const LABEL_FIELDS = ["id2label", "label2id", "num_labels", "architectures", "model_type"];
 
-function describeValue(v: unknown): string {
+export function describeValue(v: unknown): string {
   return v === undefined ? "nothing" : `${JSON.stringify(v)} (${v === null ? "null" : typeof v})`;
 }
 
-function checkField(kind: Kind, v: unknown): string | undefined {
+export function checkField(kind: Kind, v: unknown): string | undefined {
   const isNum = typeof v === "number" && Number.isFinite(v);
   switch (kind) {
     case "posInt":

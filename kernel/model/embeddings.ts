@@ -19,15 +19,18 @@ export function positionIdsFromInputIds(inputIds: tf.Tensor2D, paddingIdx: numbe
   });
 }
 
-/** X_w = Dropout(LN(WordEmb[id] + PosEmb[pos] + TypeEmb[type])) → [B, Lw, H] */
+/**
+ * X_w = Dropout(LN(WordEmb[id] + PosEmb[pos] + TypeEmb[type])) → [B, Lw, H]. Positions count from
+ * padding_idx + 1 (LUKE, RoBERTa) unless given (BERT's 0, 1, 2, …).
+ */
 export function wordEmbeddings(
   p: EmbeddingsWeights,
-  config: LukeConfig,
+  config: Pick<LukeConfig, "padTokenId" | "layerNormEps" | "hiddenDropoutProb">,
   inputIds: tf.Tensor2D,
   tokenTypeIds: tf.Tensor2D,
   dropout: Dropout,
+  positionIds = positionIdsFromInputIds(inputIds, config.padTokenId),
 ): tf.Tensor3D {
-  const positionIds = positionIdsFromInputIds(inputIds, config.padTokenId);
   const sum = tf.addN([
     embed(p.word_embeddings, inputIds),
     embed(p.position_embeddings, positionIds),

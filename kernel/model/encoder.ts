@@ -8,7 +8,7 @@
  */
 import { tf } from "../backend";
 import { attention, type Pass } from "./attention";
-import type { LukeConfig } from "./config";
+import type { EncoderConfig } from "./config";
 import { activation, layerNorm, linear } from "./ops";
 import type { BaseWeights, LayerWeights } from "./weights";
 
@@ -64,7 +64,7 @@ export function encoder(
 }
 
 /** transformers' get_head_mask for one layer: [nh] or [layers, nh] → [1, nh, 1, 1]. */
-function layerHeadMask(headMask: tf.Tensor, layer: number, config: LukeConfig): tf.Tensor {
+function layerHeadMask(headMask: tf.Tensor, layer: number, config: EncoderConfig): tf.Tensor {
   const nh = config.numAttentionHeads;
   const perLayer = headMask.rank === 1 ? headMask : tf.squeeze(tf.slice(headMask, [layer, 0], [1, nh]), [0]);
   return tf.reshape(tf.cast(perLayer, "float32"), [1, nh, 1, 1]);

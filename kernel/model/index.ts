@@ -20,7 +20,9 @@ export {
   TIED_DECODER_KEYS,
   canonicalKey,
   checkWeights,
+  declareLayer,
   declareWeights,
+  leafBuilders,
   isHeadKey,
   lukeBaseWeightShapes,
   normaliseLukeKeys,
@@ -55,3 +57,16 @@ export { entityEmbeddings, positionIdsFromInputIds, wordEmbeddings } from "./emb
 export { encoder, encoderLayer, pooler } from "./encoder";
 export { entityClassification, entityPairClassification, entityPredictions, entitySpanClassification, lmHead } from "./heads";
 export { Dropout, activation, embed, gelu, layerNorm, linear, mergeHeads, splitHeads, type Embedding, type LayerNorm, type Linear } from "./ops";
+export { WordModel, type WordModelInputs, type WordModelOutputs } from "./word-model";
+export { WORD_MODEL_TYPES, parseWordModelConfig, wordModelType, type WordModelConfig, type WordModelType } from "./word-model-config";
+export {
+  WORD_MODEL_MODULES,
+  WORD_MODEL_PREFIXES,
+  declareWordModelWeights,
+  normaliseWordModelKeys,
+  wordModelWeightShapes,
+  type BertWeights,
+  type Gpt2LayerWeights,
+  type Gpt2Weights,
+  type WordModelWeights,
+} from "./word-model-weights";

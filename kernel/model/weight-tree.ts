@@ -152,24 +152,51 @@ export type WeightTreeConfig = Pick<
   | "numLabels"
 >;
 
+/** The leaf builders of the tree (nn.Linear, nn.LayerNorm, nn.Embedding, a bare vector), for any module name. */
+export function leafBuilders<W>(leaf: (spec: WeightSpec) => W) {
+  return {
+    linear: (name: string, inF: number, outF: number, bias = true): Linear<W> => ({
+      kernel: leaf({ name: `${name}.weight`, shape: [outF, inF], init: "normal", transposed: true }),
+      bias: bias ? leaf({ name: `${name}.bias`, shape: [outF], init: "zeros", transposed: false }) : undefined,
+    }),
+    layerNorm: (name: string, n: number): LayerNorm<W> => ({
+      weight: leaf({ name: `${name}.weight`, shape: [n], init: "ones", transposed: false }),
+      bias: leaf({ name: `${name}.bias`, shape: [n], init: "zeros", transposed: false }),
+    }),
+    embedding: (name: string, rows: number, dim: number, paddingIdx?: number): Embedding<W> => ({
+      weight: leaf({ name: `${name}.weight`, shape: [rows, dim], init: "normal", transposed: false, paddingIdx }),
+    }),
+    vector: (name: string, n: number): W => leaf({ name, shape: [n], init: "zeros", transposed: false }),
+  };
+}
+
+/** One post-LN encoder layer at `at` (e.g. `luke.encoder.layer.3`): LUKE's, and BERT's and RoBERTa's without entity-aware queries. */
+export function declareLayer<W>(leaf: (spec: WeightSpec) => W, at: string, H: number, intermediate: number, entityAware: boolean): LayerWeights<W> {
+  const { linear, layerNorm } = leafBuilders(leaf);
+  const self: SelfAttentionWeights<W> = {
+    query: linear(`${at}.attention.self.query`, H, H),
+    key: linear(`${at}.attention.self.key`, H, H),
+    value: linear(`${at}.attention.self.value`, H, H),
+  };
+  // After value, as transformers' LukeSelfAttention declares them (state-dict order).
+  if (entityAware) for (const q of ENTITY_AWARE_QUERIES) self[q] = linear(`${at}.attention.self.${q}`, H, H);
+  return {
+    attention: {
+      self,
+      output: { dense: linear(`${at}.attention.output.dense`, H, H), LayerNorm: layerNorm(`${at}.attention.output.LayerNorm`, H) },
+    },
+    intermediate: { dense: linear(`${at}.intermediate.dense`, H, intermediate) },
+    output: { dense: linear(`${at}.output.dense`, intermediate, H), LayerNorm: layerNorm(`${at}.output.LayerNorm`, H) },
+  };
+}
+
 /**
  * Walks the whole tree once, in state-dict order, calling `leaf` for every weight. The one place
  * that knows which weights exist, with which shapes.
  */
 export function declareWeights<W>(c: WeightTreeConfig, head: LukeHead, leaf: (spec: WeightSpec) => W): LukeWeights<W> {
   const H = c.hiddenSize;
-  const linear = (name: string, inF: number, outF: number, bias = true): Linear<W> => ({
-    kernel: leaf({ name: `${name}.weight`, shape: [outF, inF], init: "normal", transposed: true }),
-    bias: bias ? leaf({ name: `${name}.bias`, shape: [outF], init: "zeros", transposed: false }) : undefined,
-  });
-  const layerNorm = (name: string, n: number): LayerNorm<W> => ({
-    weight: leaf({ name: `${name}.weight`, shape: [n], init: "ones", transposed: false }),
-    bias: leaf({ name: `${name}.bias`, shape: [n], init: "zeros", transposed: false }),
-  });
-  const embedding = (name: string, rows: number, dim: number, paddingIdx?: number): Embedding<W> => ({
-    weight: leaf({ name: `${name}.weight`, shape: [rows, dim], init: "normal", transposed: false, paddingIdx }),
-  });
-  const vector = (name: string, n: number): W => leaf({ name, shape: [n], init: "zeros", transposed: false });
+  const { linear, layerNorm, embedding, vector } = leafBuilders(leaf);
   const base = (module: string) => `${BASE_PREFIX}${module}`;
 
   const luke: BaseWeights<W> = {
@@ -189,24 +216,9 @@ export function declareWeights<W>(c: WeightTreeConfig, head: LukeHead, leaf: (sp
       LayerNorm: layerNorm(base("entity_embeddings.LayerNorm"), H),
     },
     encoder: {
-      layer: Array.from({ length: c.numHiddenLayers }, (_, i) => {
-        const at = base(`encoder.layer.${i}`);
-        const self: SelfAttentionWeights<W> = {
-          query: linear(`${at}.attention.self.query`, H, H),
-          key: linear(`${at}.attention.self.key`, H, H),
-          value: linear(`${at}.attention.self.value`, H, H),
-        };
-        // After value, as transformers' LukeSelfAttention declares them (state-dict order).
-        if (c.useEntityAwareAttention) for (const q of ENTITY_AWARE_QUERIES) self[q] = linear(`${at}.attention.self.${q}`, H, H);
-        return {
-          attention: {
-            self,
-            output: { dense: linear(`${at}.attention.output.dense`, H, H), LayerNorm: layerNorm(`${at}.attention.output.LayerNorm`, H) },
-          },
-          intermediate: { dense: linear(`${at}.intermediate.dense`, H, c.intermediateSize) },
-          output: { dense: linear(`${at}.output.dense`, c.intermediateSize, H), LayerNorm: layerNorm(`${at}.output.LayerNorm`, H) },
-        };
-      }),
+      layer: Array.from({ length: c.numHiddenLayers }, (_, i) =>
+        declareLayer(leaf, base(`encoder.layer.${i}`), H, c.intermediateSize, c.useEntityAwareAttention),
+      ),
     },
     pooler: { dense: linear(base("pooler.dense"), H, H) },
   };

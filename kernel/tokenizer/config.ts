@@ -67,10 +67,10 @@ const ENTITY_DEFAULTS: Record<EntitySpecialName, string> = {
 /** transformers treats a model_max_length above this as "none". */
 const LARGE_INTEGER = 1e20;
 
-type TokenSpec = Omit<AddedToken, "id">;
+export type TokenSpec = Omit<AddedToken, "id">;
 
 /** A token value as the files write it: a string, or an AddedToken dict (with or without "__type"). */
-function tokenSpec(value: unknown, where: string, defaults: Partial<TokenSpec> = {}): TokenSpec {
+export function tokenSpec(value: unknown, where: string, defaults: Partial<TokenSpec> = {}): TokenSpec {
   const base: TokenSpec = { content: "", lstrip: false, rstrip: false, singleWord: false, normalized: true, special: false, ...defaults };
   if (typeof value === "string") return { ...base, content: value };
   if (value && typeof value === "object" && typeof (value as { content?: unknown }).content === "string") {

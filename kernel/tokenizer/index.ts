@@ -6,3 +6,5 @@ export { TextTokenizer } from "./text-tokenizer";
 export { BytePairEncoder } from "./bpe";
 export { splitWords } from "./char-classes";
 export { offsetMap, codePointLength, type OffsetMap } from "./code-points";
+export { WordPieceTokenizer, parseVocabTxt, type WordPieceSettings } from "./wordpiece";
+export { WordModelTokenizer, WORD_MODEL_KINDS, type WordEncoding, type WordModelKind } from "./model-tokenizers";

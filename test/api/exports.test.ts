@@ -41,6 +41,7 @@ const EXPECTED: Record<string, string[]> = {
   "./sweep": ["planSweep", "runSweep", "sweepStatus", "ORIGINAL_SWEEPS", "slurmScript"],
   "./hub": ["resolveModelPath", "parseHubId", "HubError", "hubCacheDir"],
   "./markup": ["parseMarkedSentence", "readMarkupFile", "markupExamples"],
+  "./compare": ["compareModels", "compareAttention", "alignWords"],
 };
 
 const entries = Object.keys(pkg.exports).filter((k) => k !== "./package.json");

@@ -24,6 +24,7 @@ const LAYERS = [
   "checkpoint",
   "train",
   "inference",
+  "compare",
   "tasks/entity-typing",
   "tasks/ner",
   "sweep",
