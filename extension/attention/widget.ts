@@ -1,62 +1,27 @@
 /**
  * The attention widget: one Lumino widget with the head view, the model view and the token-to-token
- * view. It is thin: the payload is decoded by kernel/display/attention-payload, scenes are built by
- * kernel/display/attention-scene, transitions come from ./state, and this file only wires controls to
+ * view. It is thin: the payload is decoded by kernel/portable/attention-payload, scenes are built by
+ * the views in kernel/portable, transitions come from ./state, and this file only wires controls to
  * them and paints. Every string from the payload reaches the page through textContent or a canvas,
  * never as markup.
  */
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { ATTENTION_MIME, decodeAttentionPayload, type Attention } from "../../kernel/display/attention-payload";
-import {
-  BLOCKS,
-  DARK_THEME,
-  LIGHT_THEME,
-  PAIRS,
-  gridLayout,
-  headColours,
-  headViewLayout,
-  headViewScene,
-  hex,
-  hitCell,
-  hitToken,
-  modelGridScene,
-  pairLayout,
-  pairScene,
-  parseColour,
-  prettifyToken,
-  tokenLabels,
-  type Block,
-  type GridLayout,
-  type HeadViewLayout,
-  type Pair,
-  type Scene,
-  type Theme,
-} from "../../kernel/display/attention-scene";
+import { ATTENTION_MIME, decodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
+import { LIGHT_THEME, headColours, hex, themeFromVariables, type Theme } from "../../kernel/portable/colours";
+import { headViewLayout, headViewScene, hitToken, type HeadViewLayout } from "../../kernel/portable/head-view";
+import { BLOCKS, PAIRS, type Block, type Pair } from "../../kernel/portable/links";
+import { gridLayout, hitCell, modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
+import type { Scene } from "../../kernel/portable/scene";
+import { pairLayout, pairScene } from "../../kernel/portable/token-view";
+import { prettifyToken, tokenLabels } from "../../kernel/portable/tokens";
 import { el } from "../dom";
+import { readJupyterTheme, watchTheme } from "../theme";
 import { canvasMeasure, imageCanvas, paintScene } from "./canvas";
 import * as S from "./state";
 import { sceneToSvg } from "./svg";
 
 export const CLASS = "lukelab-attention";
-
-/** JupyterLab's theme, read from its CSS variables; falls back to the built-in light or dark theme. */
-export function readTheme(node: HTMLElement): Theme {
-  const dark = document.body.dataset.jpThemeLight === "false";
-  const base = dark ? DARK_THEME : LIGHT_THEME;
-  const style = getComputedStyle(node);
-  const background = parseColour(style.getPropertyValue("--jp-layout-color0")) ?? base.background;
-  // JupyterLab's font colours are translucent black or white: blend them over the background.
-  const v = (name: string) => parseColour(style.getPropertyValue(name), background);
-  return {
-    ...base,
-    background,
-    text: v("--jp-ui-font-color1") ?? base.text,
-    muted: v("--jp-ui-font-color3") ?? base.muted,
-    grid: v("--jp-border-color2") ?? base.grid,
-    accent: v("--jp-brand-color1") ?? base.accent,
-  };
-}
 
 export class AttentionWidget extends Widget implements IRenderMime.IRenderer {
   private att: Attention | null = null;
@@ -68,7 +33,7 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer {
   private headLayout: HeadViewLayout | null = null;
   private detailLayout: HeadViewLayout | null = null;
   private grid: GridLayout | null = null;
-  private observer: MutationObserver | null = null;
+  private unwatchTheme: (() => void) | null = null;
   private current: { scene: Scene; name: string } | null = null;
 
   // DOM built once per payload; references kept so updates only touch what changed.
@@ -145,8 +110,7 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer {
       this.readStyle();
       this.redraw();
     });
-    this.observer = new MutationObserver(() => onTheme(new Event("theme")));
-    this.observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    this.unwatchTheme = watchTheme(() => onTheme(new Event("theme")));
     if (this.att) {
       this.readStyle();
       this.redraw();
@@ -154,13 +118,14 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer {
   }
 
   protected override onBeforeDetach(): void {
-    this.observer?.disconnect();
-    this.observer = null;
+    this.unwatchTheme?.();
+    this.unwatchTheme = null;
   }
 
   private readStyle(): void {
-    this.theme = readTheme(this.node);
-    this.font = getComputedStyle(this.node).getPropertyValue("--jp-ui-font-family").trim() || "sans-serif";
+    const jt = readJupyterTheme(this.node);
+    this.theme = themeFromVariables(jt.read, jt.dark);
+    this.font = jt.font;
     this.measure = canvasMeasure(this.font);
     this.headLayout = null;
     this.detailLayout = null;

@@ -12,7 +12,7 @@
  * the same way.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { PLOTLY_MIME } from "../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME } from "../../kernel/portable/plotly-payload";
 import { PlotlyWidget } from "./widget";
 
 export const PLOTLY_RANK = 2;

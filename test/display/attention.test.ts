@@ -8,8 +8,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { crc32, inflateSync } from "node:zlib";
 import { loadLuke } from "../../kernel";
-import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/display/attention-payload";
-import { attentionBundle, attentionImage, attentionPayload, lukeAttentionPayload, readAttentionFile, showAttention } from "../../kernel/display/attention";
+import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { attentionBundle, showAttention } from "../../kernel/display/attention";
+import { attentionImage } from "../../kernel/display/attention-image";
+import { attentionPayload, lukeAttentionPayload, readAttentionFile } from "../../kernel/display/attention-input";
 import { ROOT, tmpDir } from "../helpers";
 
 /** Reads our own PNGs back: checks chunk CRCs, returns size and RGB pixels (Sub filter only). */

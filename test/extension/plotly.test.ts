@@ -1,7 +1,7 @@
 /** The pure parts of the Plotly panels: payload reading, theme to layout, and the drill-down list model. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { FigureExample, PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import type { FigureExample, PlotlyPayload } from "../../kernel/portable/plotly-payload";
 import * as D from "../../extension/plotly/drilldown";
 import { readPlotlyPayload } from "../../extension/plotly/read";
 import { DARK_PLOT_THEME, LIGHT_PLOT_THEME, THEME_VARIABLES, cssColour, plotThemeFromVariables, themedLayout, type ThemeVariable } from "../../extension/plotly/theme";

@@ -1,18 +1,8 @@
 /** The attention payload codec: round trips with error bounds, sizes, and malformed payloads. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  ATTENTION_SCHEMA_VERSION,
-  LIMITS,
-  base64Decode,
-  base64Encode,
-  decodeAttentionPayload,
-  encodeAttentionPayload,
-  fromHalf,
-  toHalf,
-  type AttentionEncoding,
-  type AttentionPayload,
-} from "../../kernel/display/attention-payload";
+import { ATTENTION_SCHEMA_VERSION, LIMITS, decodeAttentionPayload, encodeAttentionPayload, type AttentionEncoding, type AttentionPayload } from "../../kernel/portable/attention-payload";
+import { base64Decode, base64Encode, fromHalf, toHalf } from "../../kernel/portable/codecs";
 import { syntheticWeights } from "./synthetic";
 
 function payload(encoding: AttentionEncoding, layers = 2, heads = 3, words = 5, entities = 2): { p: AttentionPayload; w: Float32Array } {

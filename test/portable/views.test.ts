@@ -1,48 +1,14 @@
-/** The pure parts of the views: colours, labels, filters, link selection, layouts, scenes, SVG, state. */
+/** The attention views' drawing maths: colours, labels, filters, link selection, layouts, hit tests and scenes. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeOrThrow, encodeAttentionPayload, type Attention } from "../../kernel/display/attention-payload";
-import {
-  ALL_LINKS,
-  LIGHT_THEME,
-  decodeByteLevel,
-  deltaE,
-  filterMask,
-  gridLayout,
-  headColours,
-  headViewLayout,
-  headViewScene,
-  hitCell,
-  hitPairCell,
-  hitToken,
-  modelGridScene,
-  niceCeil,
-  pairLayout,
-  pairScene,
-  pairSeries,
-  parseColour,
-  prettifyToken,
-  rowCentre,
-  selectLinks,
-  tokenLabels,
-  truncateLabel,
-  type LinkFilter,
-} from "../../kernel/display/attention-scene";
-import * as S from "../../extension/attention/state";
-import { escapeXml, sceneToSvg } from "../../extension/attention/svg";
-import { syntheticWeights } from "./synthetic";
-
-const measure = (t: string, size: number) => Array.from(t).length * size * 0.6;
-
-function attention(opts: { layers?: number; heads?: number; words?: string[]; entities?: string[]; boundary?: number | null; weights?: Float32Array } = {}): Attention {
-  const words = opts.words ?? ["<s>", "ĠThe", "Ġcat", "Ġsat", "</s>", "Ġit", "Ġslept", "</s>"];
-  const entities = opts.entities ?? ["[MASK]"];
-  const layers = opts.layers ?? 2, heads = opts.heads ?? 3;
-  const n = words.length + entities.length;
-  return decodeOrThrow(
-    encodeAttentionPayload({ words, entities, heads, weights: opts.weights ?? syntheticWeights(layers, heads, n), segmentBoundary: opts.boundary === undefined ? 5 : opts.boundary, encoding: "float32" }),
-  );
-}
+import { ATTENTION_THEME_VARIABLES, DARK_THEME, LIGHT_THEME, deltaE, headColours, parseColour, themeFromVariables, type AttentionThemeVariable } from "../../kernel/portable/colours";
+import { headViewLayout, headViewScene, hitToken, rowCentre } from "../../kernel/portable/head-view";
+import { ALL_LINKS, filterMask, selectLinks, type LinkFilter } from "../../kernel/portable/links";
+import { gridLayout, hitCell, modelGridScene } from "../../kernel/portable/model-view";
+import { hitPairCell, niceCeil, pairLayout, pairScene, pairSeries } from "../../kernel/portable/token-view";
+import { decodeByteLevel, prettifyToken, tokenLabels, truncateLabel } from "../../kernel/portable/tokens";
+import { decodeOrThrow, encodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { attention, measure, syntheticWeights } from "./synthetic";
 
 test("head colours: distinct for 16 and more heads, stable prefixes, readable lightness", () => {
   for (const [n, minDelta] of [[10, 35], [12, 30], [16, 25], [24, 20], [32, 15]] as const) {
@@ -62,6 +28,27 @@ test("head colours: distinct for 16 and more heads, stable prefixes, readable li
   assert.deepEqual(parseColour(" rgb(1, 2, 3) "), [1, 2, 3]);
   assert.deepEqual(parseColour("#10203040"), [16, 32, 48]);
   assert.equal(parseColour("var(--x)"), null);
+});
+
+test("theme: JupyterLab's variables over the built-in theme; translucent text blended over the background", () => {
+  // What getComputedStyle returns for JupyterLab's dark theme (custom properties keep their leading space).
+  const dark: Record<AttentionThemeVariable, string> = {
+    "--jp-layout-color0": " #111111",
+    "--jp-ui-font-color1": " rgba(255, 255, 255, 0.87)",
+    "--jp-ui-font-color3": " rgba(255, 255, 255, 0.38)",
+    "--jp-border-color2": " #424242",
+    "--jp-brand-color1": " #1976d2",
+  };
+  assert.deepEqual(Object.keys(dark).sort(), [...ATTENTION_THEME_VARIABLES].sort());
+  const t = themeFromVariables((n) => dark[n], true);
+  assert.deepEqual(t.background, [17, 17, 17]);
+  // 0.87 white over #111111: 17 + (255 - 17) · 0.87 = 224.06.
+  t.text.forEach((v) => assert.ok(Math.abs(v - 224.06) < 1e-9));
+  assert.deepEqual(t.grid, [66, 66, 66]);
+  assert.deepEqual(t.accent, [25, 118, 210]);
+  assert.deepEqual(t.entityFill, DARK_THEME.entityFill, "what JupyterLab has no variable for comes from the built-in theme");
+  assert.deepEqual(themeFromVariables(() => "", false), LIGHT_THEME);
+  assert.deepEqual(themeFromVariables(() => "color-mix(in srgb, red, blue)", true), DARK_THEME);
 });
 
 test("token labels: byte-level BPE decoded, long tokens shortened, entities kept", () => {
@@ -201,73 +188,4 @@ test("model view grid and token-to-token view: layout, hits, series and heatmap"
   const ps = pairScene(a, 2, 8, tokenLabels(a), LIGHT_THEME, pl);
   assert.equal(ps.shapes.filter((x) => x.kind === "dots").length, 4);
   assert.ok(ps.shapes.some((x) => x.kind === "text" && x.text.startsWith("Attention from cat → [MASK]")));
-});
-
-test("SVG export: valid standalone document, token strings escaped, never markup", () => {
-  const evil = ['<img src=x onerror="alert(1)">', "<script>alert(2)</script>", "a & b", "it's \"quoted\"", "\u0001ctl"];
-  const a = attention({ words: evil, entities: [], boundary: null, layers: 1, heads: 2 });
-  const labels = tokenLabels(a);
-  const l = headViewLayout(labels, 2, measure);
-  const scene = headViewScene(a, { layer: 0, activeHeads: [true, true], filter: ALL_LINKS, focus: null }, l, labels, LIGHT_THEME);
-  const svg = sceneToSvg(scene, { title: "<b>title</b>", fontFamily: 'x"y' });
-  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.ok(svg.endsWith("</svg>"));
-  assert.doesNotMatch(svg, /<script|<img|<b>|onerror="/);
-  assert.match(svg, /&lt;img src=x onerror=&quot;ale…</);
-  assert.match(svg, /a &amp; b/);
-  assert.match(svg, /it&apos;s &quot;quoted&quot;/);
-  assert.match(svg, /font-family="x&quot;y"/);
-  assert.doesNotMatch(svg, /\u0001/);
-  // Every element is closed: a quick well-formedness check of tags.
-  const open = (svg.match(/<(?!\/)[a-z]+[^>]*[^/]>/g) ?? []).length, close = (svg.match(/<\/[a-z]+>/g) ?? []).length;
-  assert.equal(open, close);
-  assert.equal(escapeXml("<&>\"'"), "&lt;&amp;&gt;&quot;&apos;");
-  const grid = modelGridScene(a, gridLayout(1, 2), ALL_LINKS, LIGHT_THEME, null);
-  assert.match(sceneToSvg(grid, { imageHref: () => "data:image/png;base64,AAAA" }), /<image [^>]*href="data:image\/png;base64,AAAA"/);
-  assert.doesNotMatch(sceneToSvg(grid), /<image/);
-});
-
-test("view state: toggle keeps one head, double-click solos and restores, keyboard and picks", () => {
-  let s = S.initialState(2, 3, 9);
-  assert.deepEqual(s.activeHeads, [true, true, true]);
-  s = S.toggleHead(s, 0);
-  s = S.toggleHead(s, 1);
-  assert.deepEqual(s.activeHeads, [false, false, true]);
-  assert.equal(S.toggleHead(s, 2), s, "the last active head stays on");
-  s = S.soloHead(S.allHeads(s), 1);
-  assert.deepEqual(s.activeHeads, [false, true, false]);
-  s = S.soloHead(s, 1);
-  assert.deepEqual(s.activeHeads, [true, true, true]);
-  assert.equal(S.setLayer(s, 7, 2).layer, 1);
-  assert.equal(S.setLayer(s, -1, 2).layer, 0);
-  assert.equal(S.setBlock(s, "we", false).filter.blocks.we, false);
-  assert.equal(s.filter.blocks.we, true, "transitions do not mutate");
-  assert.equal(S.setPair(s, "AB").filter.pair, "AB");
-
-  const t = { side: "left" as const, index: 2 };
-  let h = S.hover(s, t);
-  assert.deepEqual(h.focus, t);
-  assert.equal(S.hover(h, { ...t }), h);
-  h = S.clickToken(h, t);
-  assert.ok(h.pinned);
-  assert.equal(S.hover(h, null), h, "a pinned token ignores hovering");
-  h = S.clickToken(h, t);
-  assert.ok(!h.pinned);
-
-  assert.deepEqual(S.keyFocus(null, "ArrowDown", 9), { side: "left", index: 0 });
-  assert.deepEqual(S.keyFocus({ side: "left", index: 8 }, "ArrowDown", 9), { side: "left", index: 8 });
-  assert.deepEqual(S.keyFocus({ side: "left", index: 4 }, "ArrowRight", 9), { side: "right", index: 4 });
-  assert.deepEqual(S.keyFocus({ side: "right", index: 4 }, "Home", 9), { side: "right", index: 0 });
-  assert.equal(S.keyFocus(t, "Escape", 9), null);
-  assert.equal(S.keyFocus(t, "x", 9), undefined);
-
-  assert.deepEqual(S.openDetail(s, { layer: 1, head: 2 }).detail, { layer: 1, head: 2 });
-  assert.equal(S.openDetail(S.openDetail(s, { layer: 1, head: 2 }), { layer: 1, head: 2 }).detail, null);
-  assert.deepEqual(S.keyDetail(null, "ArrowRight", 2, 3), { layer: 0, head: 0 });
-  assert.deepEqual(S.keyDetail({ layer: 0, head: 2 }, "ArrowRight", 2, 3), { layer: 0, head: 2 });
-  assert.deepEqual(S.keyDetail({ layer: 0, head: 2 }, "ArrowDown", 2, 3), { layer: 1, head: 2 });
-
-  let p = S.pickToken(s, 5);
-  p = S.pickToken(p, 7);
-  assert.deepEqual([p.token1, p.token2, p.nextPick], [5, 7, 1]);
 });
