@@ -6,6 +6,7 @@ import type { Attention } from "./attention-payload";
 import { headColours, type Theme } from "./colours";
 import { filterMask, selectLinks, type LinkFilter, type SelectOptions } from "./links";
 import type { Measure, Scene, Shape } from "./scene";
+import { prettifyToken } from "./tokens";
 
 export interface HeadViewLayout {
   width: number;
@@ -177,3 +178,25 @@ export function headViewScene(
   return scene;
 }
 
+/** A token as the status line names it: “word” or entity “name”. */
+export function tokenName(att: Attention, i: number): string {
+  return i < att.numWords ? `“${prettifyToken(att.words[i])}”` : `entity “${att.entities[i - att.numWords]}”`;
+}
+
+/** The status line for a token in focus: its strongest link over the active heads of one layer. */
+export function describeFocus(att: Attention, layer: number, focus: TokenRef, active: readonly boolean[]): string {
+  let best = { w: -1, h: 0, other: 0 };
+  for (let h = 0; h < att.heads; h++) {
+    if (!active[h]) continue;
+    const m = att.matrix(layer, h);
+    for (let i = 0; i < att.tokens; i++) {
+      const w = focus.side === "left" ? m[focus.index * att.tokens + i] : m[i * att.tokens + focus.index];
+      if (w > best.w) best = { w, h, other: i };
+    }
+  }
+  const token = tokenName(att, focus.index);
+  const other = tokenName(att, best.other);
+  return focus.side === "left"
+    ? `${token} attends most to ${other} (head ${best.h}, ${best.w.toFixed(3)})`
+    : `${token} is attended most by ${other} (head ${best.h}, ${best.w.toFixed(3)})`;
+}

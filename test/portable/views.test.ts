@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ATTENTION_THEME_VARIABLES, DARK_THEME, LIGHT_THEME, deltaE, headColours, parseColour, themeFromVariables, type AttentionThemeVariable } from "../../kernel/portable/colours";
-import { headViewLayout, headViewScene, hitToken, rowCentre } from "../../kernel/portable/head-view";
+import { describeFocus, headViewLayout, headViewScene, hitToken, rowCentre, tokenName } from "../../kernel/portable/head-view";
 import { ALL_LINKS, filterMask, selectLinks, type LinkFilter } from "../../kernel/portable/links";
 import { gridLayout, hitCell, modelGridScene } from "../../kernel/portable/model-view";
 import { hitPairCell, niceCeil, pairLayout, pairScene, pairSeries } from "../../kernel/portable/token-view";
@@ -156,6 +156,28 @@ test("head view layout: rows, hit tests and a scene that says when links were le
   assert.ok(segments(bigScene) <= 40_000);
   assert.ok(ms < 3000, `${ms} ms`);
   assert.ok(bigLayout.rowHeight <= 11 && bigLayout.height < 16384);
+});
+
+test("status line: the strongest link of the focused token over the active heads, found by brute force", () => {
+  const a = attention({ layers: 2, heads: 3 });
+  assert.equal(tokenName(a, 1), "“The”");
+  assert.equal(tokenName(a, a.numWords), "entity “[MASK]”");
+  for (const active of [[true, true, true], [false, true, false]]) {
+    for (const side of ["left", "right"] as const) {
+      const index = 2;
+      let best = { w: -1, h: -1, other: -1 };
+      for (let h = 0; h < 3; h++) {
+        if (!active[h]) continue;
+        for (let i = 0; i < a.tokens; i++) {
+          const w = side === "left" ? a.weight(1, h, index, i) : a.weight(1, h, i, index);
+          if (w > best.w) best = { w, h, other: i };
+        }
+      }
+      const text = describeFocus(a, 1, { side, index }, active);
+      const verb = side === "left" ? "attends most to" : "is attended most by";
+      assert.equal(text, `“cat” ${verb} ${tokenName(a, best.other)} (head ${best.h}, ${best.w.toFixed(3)})`);
+    }
+  }
 });
 
 test("model view grid and token-to-token view: layout, hits, series and heatmap", () => {
