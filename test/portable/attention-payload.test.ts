@@ -65,21 +65,22 @@ test("the payload is accepted as a JSON object or as a JSON string", () => {
   assert.deepEqual(fromString.attention.matrix(1, 2), fromObject.attention.matrix(1, 2));
 });
 
-test("24 layers × 16 heads × 128 tokens: about 8.4 MB as uint8-sqrt, decoded quickly", () => {
+test("24 layers × 16 heads × 128 tokens: about 8.4 MB as uint8-sqrt", () => {
   const n = 128;
   const w = syntheticWeights(24, 16, n);
-  const t0 = performance.now();
   const p = encodeAttentionPayload({ words: Array.from({ length: n }, (_, i) => `t${i}`), heads: 16, weights: w });
-  const encodeMs = performance.now() - t0;
   const json = JSON.stringify(p);
   assert.ok(json.length < 8.5e6, `${json.length} characters`);
   assert.ok(json.length < JSON.stringify(Array.from(w.subarray(0, 1_000_000))).length * 6.3 / 3, "well below plain JSON");
-  const t1 = performance.now();
+  // How fast encoding and decoding are is bench/attention-render's business (timings do not belong in tests).
   const r = decodeAttentionPayload(json);
   assert.ok(r.ok);
-  r.attention.matrix(23, 15);
-  const decodeMs = performance.now() - t1;
-  assert.ok(decodeMs < 2000 && encodeMs < 5000, `encode ${encodeMs} ms, decode ${decodeMs} ms`);
+  const m = r.attention.matrix(23, 15);
+  const last = w.subarray(w.length - n * n);
+  // uint8-sqrt keeps each weight within its layer's scale / 255.
+  let scale = 0;
+  for (let i = 23 * 16 * n * n; i < w.length; i++) scale = Math.max(scale, w[i]);
+  m.forEach((v, i) => assert.ok(Math.abs(v - last[i]) <= scale / 255 + 1e-7, `weight ${i}: ${v} for ${last[i]}`));
 });
 
 test("base64 and binary16 helpers agree with Node's Buffer and known values", () => {
