@@ -22,7 +22,7 @@ import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, resolve } from "node:path";
-import { encodeAttentionPayload } from "../kernel/display/attention-payload";
+import { encodeAttentionPayload } from "../kernel/portable/attention-payload";
 
 const ROOT = resolve(__dirname, "..", "..");
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
@@ -74,8 +74,11 @@ function prepareBertviz(variant: "all" | "layer0"): { seconds: number; bytes: nu
 
 const LUKELAB_PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <script type="module">
-import { decodeAttentionPayload } from "/kernel/display/attention-payload.js";
-import { ALL_LINKS, LIGHT_THEME, headViewLayout, headViewScene, tokenLabels } from "/kernel/display/attention-scene.js";
+import { decodeAttentionPayload } from "/kernel/portable/attention-payload.js";
+import { LIGHT_THEME } from "/kernel/portable/colours.js";
+import { headViewLayout, headViewScene } from "/kernel/portable/head-view.js";
+import { ALL_LINKS } from "/kernel/portable/links.js";
+import { tokenLabels } from "/kernel/portable/tokens.js";
 import { canvasMeasure, paintScene } from "/extension/attention/canvas.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async () => {

@@ -16,11 +16,14 @@ import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { nativeBuilds } from "../kernel/backend/native";
 import { writeFileAtomic } from "../kernel/io/atomic";
-import { decodeAttentionPayload, decodeOrThrow, encodeAttentionPayload } from "../kernel/display/attention-payload";
-import { attentionImage } from "../kernel/display/attention";
-import { ALL_LINKS, LIGHT_THEME, headViewLayout, headViewScene, tokenLabels } from "../kernel/display/attention-scene";
+import { decodeAttentionPayload, decodeOrThrow, encodeAttentionPayload } from "../kernel/portable/attention-payload";
+import { attentionImage } from "../kernel/display/attention-image";
+import { LIGHT_THEME } from "../kernel/portable/colours";
+import { headViewLayout, headViewScene } from "../kernel/portable/head-view";
+import { ALL_LINKS } from "../kernel/portable/links";
+import { tokenLabels } from "../kernel/portable/tokens";
 import { LukeTokenizer, type EncodeInput } from "../kernel/tokenizer";
-import { syntheticWeights } from "../test/extension/synthetic";
+import { syntheticWeights } from "../test/portable/synthetic";
 import { SHARED } from "../test/helpers";
 import { buildTokenizerFolder } from "../test/tokenizer/fixture-folder";
 

@@ -1,12 +1,12 @@
 /**
  * lukelab's JupyterLab 4 MIME renderers. `application/vnd.lukelab.attention+json` (schema in
- * kernel/display/attention-payload.ts) is drawn by the attention widget; `application/vnd.plotly.v1+json`
- * (kernel/analysis/plotly-payload.ts) by the Plotly widget (extension/plotly/). Both renderers are
+ * kernel/portable/attention-payload.ts) is drawn by the attention widget; `application/vnd.plotly.v1+json`
+ * (kernel/portable/plotly-payload.ts) by the Plotly widget (extension/plotly/). Both renderers are
  * `safe`: they evaluate nothing from the payload and show its strings as text only, so they also run
  * in untrusted notebooks.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { ATTENTION_MIME } from "../kernel/display/attention-payload";
+import { ATTENTION_MIME } from "../kernel/portable/attention-payload";
 import { AttentionWidget } from "./attention/widget";
 import { plotlyExtension } from "./plotly/index";
 

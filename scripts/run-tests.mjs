@@ -13,8 +13,9 @@
 //   tokenizer  pure string and id code, no tensors;
 //   notebooks  runs a notebook in tslab through Python (slow); it covers the kernel plumbing, while
 //              the tensor maths it touches is covered on every backend by parity/ and cli/.
-//   extension  the attention payload, drawing maths and views (pure numbers, no TF.js), and the browser
-//              tests against a real JupyterLab in Chromium (slow; one real forward pass through tslab).
+//   extension  the renderers' pure parts (no TF.js), and the browser tests against a real JupyterLab in
+//              Chromium (slow; one real forward pass through tslab).
+//   portable   the payloads, codecs and the attention views' drawing maths: pure numbers, no TF.js.
 //   analysis   tables, statistics and figures over results.json files: plain numbers, no TF.js.
 //   sweep      plans, state files, runners and the Slurm cluster test; the runs it starts are
 //              `lukelab entity-typing run` processes, whose maths tasks/ and train/ cover per backend.
@@ -33,7 +34,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["api", "tokenizer", "notebooks", "extension", "analysis", "sweep", "open-entity", "main-job", "ner"];
+const RUN_ONCE = ["api", "tokenizer", "notebooks", "extension", "portable", "analysis", "sweep", "open-entity", "main-job", "ner"];
 
 function find(dir) {
   const out = [];

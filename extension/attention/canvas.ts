@@ -1,6 +1,6 @@
 /** Paints a scene on a canvas: the one place the extension turns shapes into pixels. */
-import type { Scene, Shape } from "../../kernel/display/attention-scene";
-import { fill, paintShapes } from "../../kernel/display/raster";
+import type { Scene, Shape } from "../../kernel/portable/scene";
+import { fill, paintShapes } from "../../kernel/portable/raster";
 
 const css = (c: readonly number[]) => `rgb(${Math.round(c[0])},${Math.round(c[1])},${Math.round(c[2])})`;
 
@@ -34,7 +34,7 @@ export function imageCanvas(shape: Extract<Shape, { kind: "image" }>): HTMLCanva
 
 /**
  * Paints a scene: lines, rectangles and images go through the pure rasteriser into one ImageData
- * (kernel/display/raster.ts; stroking 10⁴ canvas paths costs a second per frame in Chromium without a
+ * (kernel/portable/raster.ts; stroking 10⁴ canvas paths costs a second per frame in Chromium without a
  * GPU, the rasteriser a few tens of milliseconds), then the texts are drawn with the browser's fonts.
  */
 export function paintScene(canvas: HTMLCanvasElement, scene: Scene, fontFamily: string, ratio?: number): void {

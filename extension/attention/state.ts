@@ -2,7 +2,8 @@
  * The state of the attention widget and the pure transitions the controls make on it. The widget keeps
  * one ViewState and redraws from it; everything here is tested in Node.
  */
-import { ALL_LINKS, type Block, type LinkFilter, type Pair, type TokenRef } from "../../kernel/display/attention-scene";
+import type { TokenRef } from "../../kernel/portable/head-view";
+import { ALL_LINKS, type Block, type LinkFilter, type Pair } from "../../kernel/portable/links";
 
 export type ViewName = "head" | "model" | "token";
 export const VIEWS: { id: ViewName; label: string }[] = [

@@ -3,7 +3,8 @@
  * character data, never markup; images come in through a callback (the browser turns pixels into a
  * PNG data URL with a canvas).
  */
-import { hex, type Scene, type Shape } from "../../kernel/display/attention-scene";
+import { hex } from "../../kernel/portable/colours";
+import { type Scene, type Shape } from "../../kernel/portable/scene";
 
 export function escapeXml(text: string): string {
   // Characters XML 1.0 forbids are dropped; the five special ones become entities.

@@ -5,7 +5,7 @@
  * Clear empties it; long lists grow by "show more". What to show comes from ./drilldown; every string
  * from the payload reaches the page through textContent.
  */
-import type { FigureDrillDown, FigureExample, PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import type { FigureDrillDown, FigureExample, PlotlyPayload } from "../../kernel/portable/plotly-payload";
 import { el } from "../dom";
 import * as D from "./drilldown";
 

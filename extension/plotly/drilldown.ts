@@ -4,7 +4,7 @@
  * correct or not, the top probabilities, and a list capped with "show more". No DOM here: the widget
  * (./drilldown-view) draws what these functions return, and tests call them in Node.
  */
-import type { FigureDrillDown, FigureExample, PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import type { FigureDrillDown, FigureExample, PlotlyPayload } from "../../kernel/portable/plotly-payload";
 
 /** Examples shown at first and added by each "show more". */
 export const PAGE_SIZE = 20;

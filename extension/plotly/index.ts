@@ -7,12 +7,12 @@
  * the one registered last replaces the other, whatever their ranks (RenderMimeRegistry.addFactory); a
  * rank only orders MIME types against each other when an output carries several. So no rank can make
  * this renderer win over another Plotly extension; `jupyter labextension disable` picks one instead
- * (README, "Plotly panels"). The rank is 2, the one jupyterlab-plotly uses, so that whichever of the two
+ * (docs/notebook-api.md, "Plotly panels"). The rank is 2, the one jupyterlab-plotly uses, so that whichever of the two
  * is registered, a bundle's Plotly JSON is preferred over its text/html (50) and image/png (90) copies,
  * the same way.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { PLOTLY_MIME } from "../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME } from "../../kernel/portable/plotly-payload";
 import { PlotlyWidget } from "./widget";
 
 export const PLOTLY_RANK = 2;

@@ -1,9 +1,9 @@
 /**
  * The Plotly payload as the renderer receives it. Notebooks store `application/*+json` outputs as JSON
  * objects, but tslab's public `display.raw` sends a JSON string, so both are accepted. The checks are
- * kernel/analysis/plotly-payload's, so the error names the field that is wrong.
+ * kernel/portable/plotly-payload's, so the error names the field that is wrong.
  */
-import { PLOTLY_MIME, checkPlotlyPayload, type PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME, checkPlotlyPayload, type PlotlyPayload } from "../../kernel/portable/plotly-payload";
 
 export type ReadPayload = { ok: true; payload: PlotlyPayload } | { ok: false; message: string };
 

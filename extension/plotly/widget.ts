@@ -1,6 +1,6 @@
 /**
  * The Plotly widget: one Lumino widget per `application/vnd.plotly.v1+json` output. It is thin: the
- * payload is read by ./read (checks from kernel/analysis/plotly-payload), the theme is mapped by
+ * payload is read by ./read (checks from kernel/portable/plotly-payload), the theme is mapped by
  * ./theme, the drill-down list is ./drilldown-view, and plotly.js comes from ./loader on the first
  * figure. This file wires them to the page: it draws, re-themes when JupyterLab's theme changes,
  * resizes with the output area, and purges the plot when the widget goes.
@@ -10,8 +10,9 @@
  */
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { PLOTLY_MIME, type PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME, type PlotlyPayload } from "../../kernel/portable/plotly-payload";
 import { el } from "../dom";
+import { readJupyterTheme, watchTheme } from "../theme";
 import { clickedCell } from "./drilldown";
 import { DrillDownPanel } from "./drilldown-view";
 import { loadPlotly, type PlotlyApi, type PlotlyDiv } from "./loader";
@@ -26,8 +27,8 @@ const THEME_FRAMES = 30;
 
 /** JupyterLab's theme as the figure draws it, from the CSS variables in effect at `node`. */
 export function readPlotTheme(node: HTMLElement): PlotTheme {
-  const style = getComputedStyle(node);
-  return plotThemeFromVariables((name) => style.getPropertyValue(name), document.body.dataset.jpThemeLight === "false");
+  const { read, dark } = readJupyterTheme(node);
+  return plotThemeFromVariables(read, dark);
 }
 
 export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
@@ -41,7 +42,7 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
   /** Bumped by every renderModel and by dispose, so a render that waited on plotly.js knows it is stale. */
   private generation = 0;
   private waitingForAttach = false;
-  private themeObserver: MutationObserver | null = null;
+  private unwatchTheme: (() => void) | null = null;
   private readonly resizeObserver = new ResizeObserver(() => this.scheduleResize());
   private resizeFrame = 0;
   private themeFrame = 0;
@@ -149,8 +150,7 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
   // Theme and size
 
   protected override onAfterAttach(): void {
-    this.themeObserver = new MutationObserver(this.onThemeAttribute);
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    this.unwatchTheme = watchTheme(this.onThemeAttribute);
     if (this.waitingForAttach) {
       this.waitingForAttach = false;
       void this.draw(this.generation);
@@ -160,8 +160,8 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
   }
 
   protected override onBeforeDetach(): void {
-    this.themeObserver?.disconnect();
-    this.themeObserver = null;
+    this.unwatchTheme?.();
+    this.unwatchTheme = null;
     cancelAnimationFrame(this.themeFrame);
   }
 
@@ -205,7 +205,7 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
     if (this.isDisposed) return;
     this.generation++;
     this.resizeObserver.disconnect();
-    this.themeObserver?.disconnect();
+    this.unwatchTheme?.();
     cancelAnimationFrame(this.resizeFrame);
     cancelAnimationFrame(this.themeFrame);
     this.purge();

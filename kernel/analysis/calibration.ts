@@ -9,15 +9,9 @@
  * sums run in input order (np.bincount), and empty bins are dropped from the curve.
  */
 import type { PredictionsBlock } from "../tasks/entity-typing/results";
+import { sigmoid } from "../portable/maths";
 
 export const DEFAULT_BINS = 10;
-
-/** The logistic function, without overflow for large |x|. */
-export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
 
 export interface CalibrationCurve {
   /** Fraction of positives per non-empty bin (scikit-learn's prob_true). */

@@ -11,7 +11,7 @@ import type { TypingExample } from "../data/open-entity";
 import { devCurve } from "../tasks/entity-typing/results";
 import { binaryCell, confusionMatrices, withReject, type ConfusionMatrices } from "./confusion";
 import type { CalibrationCurve } from "./calibration";
-import type { FigureExample, PlotlyPayload } from "./plotly-payload";
+import type { FigureExample, PlotlyPayload } from "../portable/plotly-payload";
 import { figureExample, type SplitPredictions } from "./predictions";
 import type { MetricColumn, RunRecord } from "./runs";
 import { BLUES, TRACE_COLOURS } from "./static-svg";

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
-import { checkPlotlyPayload, type PlotlyPayload } from "./plotly-payload";
+import { checkPlotlyPayload, type PlotlyPayload } from "../portable/plotly-payload";
 
 /** The file name of plotly.js beside the pages. */
 export const PLOTLY_JS = "plotly.min.js";

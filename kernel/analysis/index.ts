@@ -7,14 +7,15 @@ export type { MetricColumn, ParameterValue, RunCollection, RunRecord, SkippedRun
 export { bestRuns, summariseBy } from "./summaries";
 export { REJECT, binaryConfusionRows, confusionFromLogits, confusionMatrices, multilabelConfusion, squareConfusionRows, withReject } from "./confusion";
 export type { BinaryConfusion, ConfusionMatrices } from "./confusion";
-export { DEFAULT_BINS, calibrationCurve, calibrationFromLogits, sigmoid, uniformEdges } from "./calibration";
+export { DEFAULT_BINS, calibrationCurve, calibrationFromLogits, uniformEdges } from "./calibration";
+export { sigmoid } from "../portable/maths";
 export type { CalibrationCurve, RunCalibration } from "./calibration";
 export { figureExample, findDatasetDir, splitExamples, splitPredictions } from "./predictions";
 export type { EvalSplit, ExampleSource, SplitPredictions } from "./predictions";
 export { calibrationFigure, confusionFigure, devProgressFigure, devTestFigure, lossFigure, metricTitle, parameterFigure } from "./figures";
 export type { ConfusionFigureOptions, ConfusionKind, NamedCurve } from "./figures";
-export { PLOTLY_MIME, checkPlotlyPayload } from "./plotly-payload";
-export type { FigureDrillDown, FigureExample, PlotlyPayload } from "./plotly-payload";
+export { PLOTLY_MIME, checkPlotlyPayload } from "../portable/plotly-payload";
+export type { FigureDrillDown, FigureExample, PlotlyPayload } from "../portable/plotly-payload";
 export { BLUES, TRACE_COLOURS, figureSvg, scaleColour } from "./static-svg";
 export type { SvgOptions } from "./static-svg";
 export { figureBundle, showFigure } from "./show";

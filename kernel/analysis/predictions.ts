@@ -9,8 +9,8 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { readJsonl } from "../data/jsonl";
 import { OPEN_ENTITY_LABELS, readOpenEntityFile, type TypingExample } from "../data/open-entity";
-import type { FigureExample } from "./plotly-payload";
-import { sigmoid } from "./calibration";
+import type { FigureExample } from "../portable/plotly-payload";
+import { sigmoid } from "../portable/maths";
 import type { RunRecord } from "./runs";
 
 export type EvalSplit = "dev" | "test";

@@ -13,7 +13,7 @@ import { calibrationFromLogits, type CalibrationCurve } from "./calibration";
 import { binaryConfusionRows, confusionMatrices, squareConfusionRows } from "./confusion";
 import { calibrationFigure, confusionFigure, devProgressFigure, devTestFigure, lossFigure, parameterFigure, type ConfusionKind, type NamedCurve } from "./figures";
 import { writeFigureHtml } from "./html";
-import type { PlotlyPayload } from "./plotly-payload";
+import type { PlotlyPayload } from "../portable/plotly-payload";
 import { renderPngs } from "./png";
 import { splitExamples, splitPredictions, type EvalSplit, type SplitPredictions } from "./predictions";
 import { loadRuns, varyingParameters, type RunCollection, type RunRecord, type SkippedRun } from "./runs";

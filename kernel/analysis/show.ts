@@ -3,8 +3,8 @@
  * extension or any Plotly-aware front end), a static SVG of it (for front ends without either) and a
  * line of text.
  */
-import { sendBundle } from "../display/attention";
-import { PLOTLY_MIME, checkPlotlyPayload, type PlotlyPayload } from "./plotly-payload";
+import { sendBundle } from "../display/tslab";
+import { PLOTLY_MIME, checkPlotlyPayload, type PlotlyPayload } from "../portable/plotly-payload";
 import { figureSvg, type SvgOptions } from "./static-svg";
 
 export interface FigureBundle {
@@ -27,7 +27,7 @@ export function figureBundle(figure: PlotlyPayload, options: SvgOptions & { svg?
 }
 
 /**
- * Displays a figure in the running tslab kernel: the whole bundle in one output (display/attention.ts
+ * Displays a figure in the running tslab kernel: the whole bundle in one output (display/tslab.ts
  * sendBundle), or the Plotly JSON alone where tslab's internal is missing.
  */
 export function showFigure(figure: PlotlyPayload, options: SvgOptions = {}): void {

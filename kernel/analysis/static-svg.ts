@@ -12,7 +12,7 @@
  * class "errorbar", so tests can count them.
  */
 import { niceTicks } from "../train/line-chart";
-import type { PlotlyPayload } from "./plotly-payload";
+import type { PlotlyPayload } from "../portable/plotly-payload";
 import { is3d, pairPlotFigure } from "./embedding/pair-plot";
 
 /** Plotly's default trace colours, so the SVG matches the live figure. */

@@ -4,6 +4,7 @@
  * (int64 beyond ±2^31 is an error), bool to Uint8Array.
  */
 import { endianness } from "node:os";
+import { halfToFloatBits } from "../portable/codecs";
 import type { DType, TensorData } from "./tensor-data";
 
 export const DTYPE_BYTES: Record<DType, number> = {
@@ -20,23 +21,6 @@ export const DTYPE_BYTES: Record<DType, number> = {
 };
 
 const LITTLE_ENDIAN_HOST = endianness() === "LE";
-
-/** float16 bits → the bits of the exactly equal float32 (IEEE widening; NaN payloads kept, as numpy does). */
-export function halfToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  let frac = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (frac << 13)) >>> 0; // inf, NaN
-  if (exp !== 0) return (sign | ((exp - 15 + 127) << 23) | (frac << 13)) >>> 0;
-  if (frac === 0) return sign >>> 0; // ±0
-  // Subnormal half: normalise into a float32 exponent.
-  let e = -14;
-  while (!(frac & 0x400)) {
-    frac <<= 1;
-    e--;
-  }
-  return (sign | ((e + 127) << 23) | ((frac & 0x3ff) << 13)) >>> 0;
-}
 
 /**
  * Decodes `count` elements of `dtype` from little-endian `bytes` (exactly count × size bytes).

@@ -5,17 +5,17 @@ export {
   LIMITS as ATTENTION_LIMITS,
   decodeAttentionPayload,
   encodeAttentionPayload,
-} from "./attention-payload";
-export type { Attention, AttentionEncoding, AttentionPayload, DecodeResult, PayloadError } from "./attention-payload";
+} from "../portable/attention-payload";
+export type { Attention, AttentionEncoding, AttentionPayload, DecodeResult, PayloadError } from "../portable/attention-payload";
 export {
   attentionBundle,
-  attentionImage,
-  attentionPayload,
-  lukeAttentionPayload,
-  readAttentionFile,
-  sendBundle,
   showAttention,
   showLukeAttention,
   toAttentionPayload,
 } from "./attention";
-export type { AttentionInput, AttentionSource, DisplayBundle, ShowOptions, RawDisplay } from "./attention";
+export type { AttentionSource, ShowOptions } from "./attention";
+export { attentionImage } from "./attention-image";
+export { attentionPayload, lukeAttentionPayload, readAttentionFile } from "./attention-input";
+export type { AttentionInput } from "./attention-input";
+export { sendBundle } from "./tslab";
+export type { DisplayBundle, RawDisplay } from "./tslab";

@@ -4,7 +4,7 @@
  * format do not warrant a dependency.
  */
 import { crc, crcTable } from "../io/crc";
-import type { Pixels } from "./raster";
+import type { Pixels } from "../portable/raster";
 
 const CRC32 = crcTable(0xedb88320);
 

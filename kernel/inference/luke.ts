@@ -11,6 +11,7 @@ import { LukeModel, lukeConfigToJson, parseLukeConfig } from "../model";
 import type { LukeConfig, LukeHead, LukeInputs, LukeOutputs } from "../model";
 import { LukeTokenizer } from "../tokenizer";
 import type { BatchEncoding, EncodeInput, LukeTask } from "../tokenizer";
+import { sigmoid } from "../portable/maths";
 
 export interface LoadOptions {
   /** Which head to build; by default read from config.json `architectures` or the weight names. */
@@ -354,10 +355,6 @@ function count(mask: number[]): number {
   let n = 0;
   for (const m of mask) n += m ? 1 : 0;
   return n;
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
 
 function softmax(xs: number[]): number[] {

@@ -1,22 +1,9 @@
 /**
- * GPT-2's reversible byte ↔ unicode map: every UTF-8 byte becomes one printable character, so BPE
- * works on strings without whitespace or control characters (a space becomes "Ġ").
+ * Text to and from GPT-2's byte-level symbols: every UTF-8 byte becomes one printable character, so BPE
+ * works on strings without whitespace or control characters (a space becomes "Ġ"). The byte map itself
+ * is in kernel/portable/tokens.ts, which the attention views also use.
  */
-
-/** bytes_to_unicode() of GPT-2 and transformers, indexed by byte. */
-export const BYTE_TO_CHAR: readonly string[] = (() => {
-  const printable: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
-  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
-  const table: string[] = new Array(256);
-  for (const b of printable) table[b] = String.fromCharCode(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (table[b] === undefined) table[b] = String.fromCharCode(256 + n++);
-  return table;
-})();
-
-const CHAR_TO_BYTE = new Map<string, number>(BYTE_TO_CHAR.map((ch, b) => [ch, b]));
+import { BYTE_TO_CHAR, CHAR_TO_BYTE } from "../portable/tokens";
 
 /**
  * UTF-8 encodes `text` and maps each byte to its character. Hand-rolled rather than TextEncoder

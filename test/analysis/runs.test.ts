@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { analyseRuns } from "../../kernel/analysis/report";
 import { confusionFigure, devProgressFigure, parameterFigure } from "../../kernel/analysis/figures";
-import { checkPlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { checkPlotlyPayload } from "../../kernel/portable/plotly-payload";
 import { splitExamples, splitPredictions } from "../../kernel/analysis/predictions";
 import { loadRuns, SWEEP_PARAMETERS, varyingParameters } from "../../kernel/analysis/runs";
 import { bestRuns, summariseBy } from "../../kernel/analysis/summaries";

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { calibrationCurve, calibrationFromLogits, sigmoid, uniformEdges } from "../../kernel/analysis/calibration";
+import { calibrationCurve, calibrationFromLogits, uniformEdges } from "../../kernel/analysis/calibration";
+import { sigmoid } from "../../kernel/portable/maths";
 import { confusionFromLogits, REJECT } from "../../kernel/analysis/confusion";
 import { OPEN_ENTITY_LABELS } from "../../kernel/data/open-entity";
 import { Rng } from "../../kernel/train/random";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { calibrationCurve } from "../../kernel/analysis/calibration";
 import { calibrationFigure, confusionFigure, devTestFigure, lossFigure, parameterFigure } from "../../kernel/analysis/figures";
-import { PLOTLY_MIME } from "../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME } from "../../kernel/portable/plotly-payload";
 import { splitPredictions } from "../../kernel/analysis/predictions";
 import { loadRuns } from "../../kernel/analysis/runs";
 import { figureBundle } from "../../kernel/analysis/show";

@@ -6,40 +6,13 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { crc32, inflateSync } from "node:zlib";
 import { loadLuke } from "../../kernel";
-import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/display/attention-payload";
-import { attentionBundle, attentionImage, attentionPayload, lukeAttentionPayload, readAttentionFile, showAttention } from "../../kernel/display/attention";
+import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { attentionBundle, showAttention } from "../../kernel/display/attention";
+import { attentionImage } from "../../kernel/display/attention-image";
+import { attentionPayload, lukeAttentionPayload, readAttentionFile } from "../../kernel/display/attention-input";
 import { ROOT, tmpDir } from "../helpers";
-
-/** Reads our own PNGs back: checks chunk CRCs, returns size and RGB pixels (Sub filter only). */
-function readPng(bytes: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
-  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 8, width = 0, height = 0;
-  const idat: Uint8Array[] = [];
-  while (o < bytes.length) {
-    const len = view.getUint32(o);
-    const type = String.fromCharCode(...bytes.subarray(o + 4, o + 8));
-    assert.equal(view.getUint32(o + 8 + len), crc32(bytes.subarray(o + 4, o + 8 + len)) >>> 0, `${type} CRC (node:zlib)`);
-    if (type === "IHDR") {
-      width = view.getUint32(o + 8);
-      height = view.getUint32(o + 12);
-      assert.deepEqual([...bytes.subarray(o + 16, o + 21)], [8, 2, 0, 0, 0]);
-    }
-    if (type === "IDAT") idat.push(bytes.subarray(o + 8, o + 8 + len));
-    o += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * 3 + 1;
-  assert.equal(raw.length, stride * height);
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    assert.equal(raw[y * stride], 1);
-    for (let x = 0; x < width * 3; x++) rgb[y * width * 3 + x] = (raw[y * stride + 1 + x] + (x >= 3 ? rgb[y * width * 3 + x - 3] : 0)) & 255;
-  }
-  return { width, height, rgb };
-}
+import { readPng } from "./png-reader";
 
 test("a LUKE forward pass becomes a payload with named entity tokens, and a bundle with a PNG", async () => {
   const luke = await loadLuke(join(ROOT, "samples", "tiny-luke"));

@@ -1,7 +1,7 @@
 /** The pure parts of the Plotly panels: payload reading, theme to layout, and the drill-down list model. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { FigureExample, PlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import type { FigureExample, PlotlyPayload } from "../../kernel/portable/plotly-payload";
 import * as D from "../../extension/plotly/drilldown";
 import { readPlotlyPayload } from "../../extension/plotly/read";
 import { DARK_PLOT_THEME, LIGHT_PLOT_THEME, THEME_VARIABLES, cssColour, plotThemeFromVariables, themedLayout, type ThemeVariable } from "../../extension/plotly/theme";
@@ -20,18 +20,13 @@ const DARK_VARIABLES: Record<ThemeVariable, string> = {
 
 test("theme: JupyterLab's variables become paper, plot, font and line colours", () => {
   assert.deepEqual(Object.keys(DARK_VARIABLES).sort(), [...THEME_VARIABLES].sort());
-  const t = plotThemeFromVariables((name) => DARK_VARIABLES[name], true);
-  assert.deepEqual(t, {
-    dark: true,
-    paper: "#111111",
-    plot: "#212121",
-    text: "rgba(255, 255, 255, 0.87)",
-    title: "rgba(255, 255, 255, 1)",
-    muted: "rgba(255, 255, 255, 0.54)",
-    grid: "#424242",
-    line: "#616161",
-    font: `system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif`,
-  });
+  // Each field from its variable, trimmed; a light-theme reading shows they come from the variables.
+  const v = (name: ThemeVariable) => DARK_VARIABLES[name].trim();
+  const fields = { paper: "--jp-layout-color0", plot: "--jp-layout-color1", text: "--jp-ui-font-color1", title: "--jp-ui-font-color0", muted: "--jp-ui-font-color2", grid: "--jp-border-color2", line: "--jp-border-color1", font: "--jp-ui-font-family" } as const;
+  const expected = Object.fromEntries(Object.entries(fields).map(([field, name]) => [field, v(name)]));
+  assert.deepEqual(plotThemeFromVariables((name) => DARK_VARIABLES[name], true), { dark: true, ...expected });
+  assert.deepEqual(plotThemeFromVariables((name) => DARK_VARIABLES[name], false), { dark: false, ...expected });
+  assert.equal(expected.font, `system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif`);
   // Missing variables (a detached node, a theme without them) fall back to JupyterLab's own values.
   assert.deepEqual(plotThemeFromVariables(() => "", false), LIGHT_PLOT_THEME);
   assert.deepEqual(plotThemeFromVariables(() => "", true), DARK_PLOT_THEME);

@@ -17,9 +17,9 @@ import { readJsonLines, readJsonObject } from "../../kernel/io/read";
 import { parseLukeConfig } from "../../kernel/model/config";
 import { readSweepFile } from "../../kernel/sweep/definition";
 import { LukeTokenizer } from "../../kernel/tokenizer";
-import { attentionPayload } from "../../kernel/display/attention";
-import { decodeAttentionPayload } from "../../kernel/display/attention-payload";
-import { checkPlotlyPayload } from "../../kernel/analysis/plotly-payload";
+import { attentionPayload } from "../../kernel/display/attention-input";
+import { decodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { checkPlotlyPayload } from "../../kernel/portable/plotly-payload";
 import { ROOT, tmpDir } from "../helpers";
 
 const SEED = 20261203;

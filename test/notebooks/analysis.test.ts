@@ -5,7 +5,7 @@
  * a static SVG.
  */
 import assert from "node:assert/strict";
-import { checkPlotlyPayload, PLOTLY_MIME } from "../../kernel/analysis/plotly-payload";
+import { checkPlotlyPayload, PLOTLY_MIME } from "../../kernel/portable/plotly-payload";
 import { notebookTest } from "./notebook-test";
 
 notebookTest("analysis.ipynb", "analyses a sweep and shows Plotly figures with SVG fallbacks", (run) => {

@@ -3,7 +3,7 @@
  * the payload as a JSON object, a static PNG (with its size) and a text summary.
  */
 import assert from "node:assert/strict";
-import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/display/attention-payload";
+import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
 import { notebookTest } from "./notebook-test";
 
 notebookTest("attention.ipynb", "displays attention bundles with a stored PNG", (run) => {
@@ -20,7 +20,7 @@ notebookTest("attention.ipynb", "displays attention bundles with a stored PNG", 
     assert.equal(o.metadata?.["image/png"]?.width, png.readUInt32BE(16));
     assert.match(String(o.data!["text/plain"]), /^lukelab attention/);
   }
-  const [luke, layer1, arrays, file] = shown.map((o) => decodeAttentionPayload(o.data![ATTENTION_MIME]) as { ok: true; attention: import("../../kernel/display/attention-payload").Attention });
+  const [luke, layer1, arrays, file] = shown.map((o) => decodeAttentionPayload(o.data![ATTENTION_MIME]) as { ok: true; attention: import("../../kernel/portable/attention-payload").Attention });
   assert.deepEqual(luke.attention.entities, ["[MASK] (Beyoncé)"]);
   assert.deepEqual(layer1.attention.layers, [1]);
   assert.equal(arrays.attention.segmentBoundary, 8);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ATTENTION_MIME } from "../../kernel/display/attention-payload";
+import { ATTENTION_MIME } from "../../kernel/portable/attention-payload";
 import { NOTEBOOKS, readNotebook, type Notebook } from "./run-notebook";
 import { compareNotebooks, numbersClose, shapeDifferences, staleMessage, staticViewProblems, textClose } from "./staleness";
 

@@ -8,9 +8,10 @@
 import { lineAndColumn, locateJsonError } from "../../io/read";
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import type { EntityNamer } from "../../display/attention";
+import type { EntityNamer } from "../../display/attention-input";
 import type { ForwardResult } from "../../inference/luke";
-import { fromFloat16Bits, type AttentionRecord } from "../../tasks/entity-typing/attention-records";
+import type { AttentionRecord } from "../../tasks/entity-typing/attention-records";
+import { halvesToFloats } from "../../portable/codecs";
 
 export interface AttentionExample {
   /** Where the example came from, for messages: "runs/a/attentions_dev.jsonl line 4", "forward result 2". */
@@ -38,21 +39,9 @@ export function attentionAt(ex: AttentionExample, layer: number, head: number, q
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
 
-let halfTable: Float32Array | undefined;
-
-/**
- * decodeFloat16Base64 through a table of all 65536 half floats (fromFloat16Bits of each): a LUKE-large
- * record holds ~600 000 values, and a split thousands of records.
- */
+/** Half floats from base64 (a LUKE-large record holds ~600 000 values, and a split thousands of records). */
 function decodeHalves(data: string): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = fromFloat16Bits(h);
-  }
-  const bytes = Buffer.from(data, "base64");
-  const out = new Float32Array(bytes.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = halfTable[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  return out;
+  return halvesToFloats(Buffer.from(data, "base64"));
 }
 
 /** Checks the parts every example needs; throws `${where}: …` naming the first thing wrong. */

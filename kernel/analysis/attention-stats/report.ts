@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { aq, type ColumnTable } from "../arquero";
 import { writeFigureHtml } from "../html";
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import { TRACE_COLOURS, figureSvg } from "../static-svg";
 import { writeFileAtomic } from "../../io/atomic";
 import { MASK_TARGET_CATEGORIES, formatPositionBins, type PositionBin } from "./bins";

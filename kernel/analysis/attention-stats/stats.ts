@@ -14,7 +14,7 @@
  * value is first averaged over the heads, then the mean and SE are taken over examples. Examples are
  * kept only as these running sums (Welford), so a file of any length streams through.
  */
-import { prettifyToken } from "../../display/attention-scene";
+import { prettifyToken } from "../../portable/tokens";
 import type { AttentionRecord } from "../../tasks/entity-typing/attention-records";
 import {
   DEFAULT_POSITION_BINS,

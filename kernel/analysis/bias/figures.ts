@@ -7,7 +7,7 @@
  *   - layerFigure: attention from the mention or the [MASK] entity to a target in every layer, the
  *     mean ± standard error of each group of a pair.
  */
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import { TRACE_COLOURS } from "../static-svg";
 import type { Comparison, Measure } from "./compare";
 import { groupExamples } from "./compare";

@@ -13,7 +13,7 @@ import type { Luke } from "../../inference/luke";
 import { writeFileAtomic } from "../../io/atomic";
 import { aq, type ColumnTable } from "../arquero";
 import { writeFigureHtml } from "../html";
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import { figureSvg } from "../static-svg";
 import { compareGroups, probeMeasures, type CompareOptions, type Comparison } from "./compare";
 import { comparisonFigure, layerFigure } from "./figures";

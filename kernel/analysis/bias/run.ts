@@ -13,7 +13,7 @@
  */
 import type { Luke, ForwardResult } from "../../inference/luke";
 import { labelledPredictions } from "../../inference/luke";
-import { BYTE_TO_CHAR } from "../../tokenizer/byte-level";
+import { BYTE_TO_CHAR } from "../../portable/tokens";
 import type { EncodeInput } from "../../tokenizer";
 import { BiasProbeError, fillProbe, wordOccurrences, type AttentionFrom, type BiasProbe, type FilledTemplate } from "./probe";
 

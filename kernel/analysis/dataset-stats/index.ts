@@ -18,7 +18,7 @@ import { aq, type ColumnTable } from "../arquero";
 import { OPEN_ENTITY_LABELS, readOpenEntityDir, SPLITS, type OpenEntityDataset, type OpenEntityFormat, type Split, type TypingExample } from "../../data/open-entity";
 import { writeFileAtomic } from "../../io/atomic";
 import { writeFigureHtml } from "../html";
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import { BLUES, figureSvg, TRACE_COLOURS } from "../static-svg";
 import { LukeTokenizer } from "../../tokenizer";
 

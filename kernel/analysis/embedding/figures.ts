@@ -6,7 +6,7 @@
  * Show them with showFigure (or figureBundle / writeFigureHtml) like every other figure; the static
  * SVG of a 3-D figure is its 2-D pair plot (pair-plot.ts).
  */
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import type { ParameterValue, RunRecord } from "../runs";
 import { TRACE_COLOURS } from "../static-svg";
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { aq, type ColumnTable } from "../arquero";
 import { writeFileAtomic } from "../../io/atomic";
 import { writeFigureHtml } from "../html";
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 import { loadRuns, varyingParameters, type RunCollection, type SkippedRun } from "../runs";
 import { figureSvg } from "../static-svg";
 import { embeddingFigure } from "./figures";

@@ -4,7 +4,7 @@
  * original meta_tsne_pca.py drew beside its 3-D plot. Pure (type imports only), so static-svg.ts can
  * use it without an import cycle.
  */
-import type { PlotlyPayload } from "../plotly-payload";
+import type { PlotlyPayload } from "../../portable/plotly-payload";
 
 /** Whether a figure holds 3-D traces. */
 export function is3d(figure: PlotlyPayload): boolean {

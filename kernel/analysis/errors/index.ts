@@ -15,10 +15,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { aq, type ColumnTable } from "../arquero";
-import { sigmoid } from "../calibration";
+import { sigmoid } from "../../portable/maths";
 import { REJECT, withReject } from "../confusion";
 import type { TypingExample } from "../../data/open-entity";
-import type { FigureExample, PlotlyPayload } from "../plotly-payload";
+import type { FigureExample, PlotlyPayload } from "../../portable/plotly-payload";
 import { figureExample, splitExamples, splitPredictions, type EvalSplit, type SplitPredictions } from "../predictions";
 import type { ParameterValue, RunRecord } from "../runs";
 import { BLUES } from "../static-svg";

@@ -123,7 +123,7 @@ export class TrainingView {
 /**
  * Replaces what a tslab display shows with a bundle of several MIME types. tslab's Display sends one
  * MIME key per call, so this goes through `tslab/dist/jupyter`'s lastWriteDisplayData (what
- * Display.raw calls) with the display's id, as sendBundle in display/attention.ts does. False when
+ * Display.raw calls) with the display's id, as sendBundle in display/tslab.ts does. False when
  * `display` is not a tslab display or that internal is missing: the caller then draws HTML.
  */
 function replaceWithBundle(display: DisplayLike, data: Record<string, string>): boolean {

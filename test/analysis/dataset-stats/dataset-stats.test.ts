@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as aq from "arquero";
 import { datasetFigures, datasetStatistics, datasetTables, lengthHistogram, type DatasetStatistics } from "../../../kernel/analysis/dataset-stats";
-import { checkPlotlyPayload } from "../../../kernel/analysis/plotly-payload";
+import { checkPlotlyPayload } from "../../../kernel/portable/plotly-payload";
 import { figureSvg } from "../../../kernel/analysis/static-svg";
 import { ROOT, SHARED, runPython, tmpDir } from "../../helpers";
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { test } from "node:test";
 import * as aq from "arquero";
-import { checkPlotlyPayload } from "../../../kernel/analysis/plotly-payload";
+import { checkPlotlyPayload } from "../../../kernel/portable/plotly-payload";
 import { misclassifiedExamples, misclassifiedFigure, misclassifiedJsonl, misclassifiedTable, readRunFolder } from "../../../kernel/analysis/errors";
 import { ROOT, runPython, tmpDir } from "../../helpers";
 import { SAMPLE_DATA, writeSyntheticRun } from "../synthetic-runs";

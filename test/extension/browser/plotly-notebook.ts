@@ -4,7 +4,7 @@
  * cell with more examples than a page), a bar chart stored as a JSON string (as tslab's display.raw
  * sends it), and a malformed payload.
  */
-import { PLOTLY_MIME, type FigureExample, type PlotlyPayload } from "../../../kernel/analysis/plotly-payload";
+import { PLOTLY_MIME, type FigureExample, type PlotlyPayload } from "../../../kernel/portable/plotly-payload";
 
 export const LABELS = ["person", "location", "organization"];
 /** Examples in cell "0,0": more than one page of the list. */

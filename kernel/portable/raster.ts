@@ -1,10 +1,12 @@
 /**
- * Paints a scene (attention-scene.ts) into RGBA pixels without a browser: the kernel's static image of
- * the attention, stored beside the payload so a notebook opened without the extension still shows it.
- * Lines are one pixel wide and alpha-blended; text uses the public-domain 6 × 13 bitmap font.
+ * Paints a scene (scene.ts) into RGBA pixels without a browser: the kernel's static image of the
+ * attention, stored beside the payload so a notebook opened without the extension still shows it, and
+ * the lines and fills of the extension's canvases. Lines are anti-aliased and alpha-blended; text uses
+ * the public-domain 6 × 13 bitmap font.
  */
 import { GLYPHS, GLYPH_HEIGHT, GLYPH_WIDTH } from "./bitmap-font";
-import type { Rgb, Scene, Shape } from "./attention-scene";
+import type { Rgb } from "./colours";
+import type { Scene, Shape } from "./scene";
 
 export interface Pixels {
   width: number;

@@ -30,6 +30,8 @@
  * 6.3 M weights: 8.4 MB of base64 as uint8-sqrt, against roughly 60 MB as JSON numbers.
  */
 
+import { base64Decode, base64Encode, floatsFromBytes, halvesToFloats, littleEndianBytes, toHalf } from "./codecs";
+
 export const ATTENTION_MIME = "application/vnd.lukelab.attention+json";
 export const ATTENTION_SCHEMA_VERSION = 1;
 
@@ -395,125 +397,4 @@ export function decodeOrThrow(input: unknown): Attention {
   const r = decodeAttentionPayload(input);
   if (!r.ok) throw new Error(`attention payload: ${r.error.message}`);
   return r.attention;
-}
-
-// ------------------------------------------------------------------------------------------------
-// Number formats. Written out here because the module must run in Node and in the browser alike
-// (no Buffer, no atob) and Float16Array is not in Node 20.
-
-function littleEndianBytes(a: Uint16Array | Float32Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength);
-  const view = new DataView(out.buffer);
-  if (a instanceof Uint16Array) a.forEach((v, i) => view.setUint16(2 * i, v, true));
-  else a.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return out;
-}
-
-function floatsFromBytes(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-  return out;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE 754 binary16 from a number, rounding to nearest even. */
-export function toHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rest > mid || (rest === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-let halfTable: Float32Array | null = null;
-
-/** The number a binary16 bit pattern stands for. */
-export function fromHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
-function halvesToFloats(bytes: Uint8Array): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalf(h);
-  }
-  const t = halfTable;
-  const out = new Float32Array(bytes.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = t[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  return out;
-}
-
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_INDEX = (() => {
-  const t = new Int16Array(128).fill(-1);
-  for (let i = 0; i < 64; i++) t[B64.charCodeAt(i)] = i;
-  return t;
-})();
-
-export function base64Encode(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const chunk = 3 * 8192;
-  for (let start = 0; start < bytes.length; start += chunk) {
-    const end = Math.min(bytes.length, start + chunk);
-    let s = "";
-    for (let i = start; i < end; i += 3) {
-      const a = bytes[i];
-      const b = i + 1 < end ? bytes[i + 1] : 0;
-      const c = i + 2 < end ? bytes[i + 2] : 0;
-      s += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)];
-      s += i + 1 < end ? B64[((b & 15) << 2) | (c >> 6)] : "=";
-      s += i + 2 < end ? B64[c & 63] : "=";
-    }
-    parts.push(s);
-  }
-  return parts.join("");
-}
-
-/** Bytes from standard base64 with padding; null when the text is not base64. */
-export function base64Decode(text: string): Uint8Array | null {
-  if (text.length % 4 !== 0) return null;
-  let pad = 0;
-  if (text.endsWith("==")) pad = 2;
-  else if (text.endsWith("=")) pad = 1;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const last = i + 4 === text.length;
-    const c0 = text.charCodeAt(i), c1 = text.charCodeAt(i + 1), c2 = text.charCodeAt(i + 2), c3 = text.charCodeAt(i + 3);
-    const a = c0 < 128 ? B64_INDEX[c0] : -1;
-    const b = c1 < 128 ? B64_INDEX[c1] : -1;
-    const c = last && pad === 2 && c2 === 61 ? 0 : c2 < 128 ? B64_INDEX[c2] : -1;
-    const d = last && pad >= 1 && c3 === 61 ? 0 : c3 < 128 ? B64_INDEX[c3] : -1;
-    if ((a | b | c | d) < 0) return null;
-    const triple = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = triple >> 16;
-    if (o < out.length) out[o++] = (triple >> 8) & 255;
-    if (o < out.length) out[o++] = triple & 255;
-  }
-  return out;
 }

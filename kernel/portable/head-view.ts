@@ -1,0 +1,202 @@
+/**
+ * The head view (BertViz's): queries on the left, keys on the right, one coloured line per head and
+ * link. Layout, hit test and scene.
+ */
+import type { Attention } from "./attention-payload";
+import { headColours, type Theme } from "./colours";
+import { filterMask, selectLinks, type LinkFilter, type SelectOptions } from "./links";
+import type { Measure, Scene, Shape } from "./scene";
+import { prettifyToken } from "./tokens";
+
+export interface HeadViewLayout {
+  width: number;
+  height: number;
+  top: number;
+  rowHeight: number;
+  fontSize: number;
+  /** Text of the left (query) column ends here; the right (key) column's text starts at rightText. */
+  leftText: number;
+  rightText: number;
+  /** Links run from x0 to x1. */
+  x0: number;
+  x1: number;
+  /** Per-head boxes beside the columns when a token is in focus. */
+  boxWidth: number;
+  leftBoxes: number;
+  rightBoxes: number;
+  tokens: number;
+}
+
+export function headViewLayout(labels: readonly string[], heads: number, measure: Measure, options: { rowHeight?: number; linkWidth?: number; top?: number } = {}): HeadViewLayout {
+  const n = labels.length;
+  const rowHeight = options.rowHeight ?? (n <= 64 ? 20 : n <= 160 ? 14 : n <= 320 ? 12 : 11);
+  const fontSize = Math.max(9, Math.min(13, rowHeight - 5));
+  let textWidth = 24;
+  for (const l of labels) textWidth = Math.max(textWidth, measure(l, fontSize));
+  textWidth = Math.min(textWidth, 160) + 8;
+  const boxWidth = Math.max(2, Math.min(6, Math.floor(96 / heads)));
+  const strip = boxWidth * heads + 6;
+  const linkWidth = options.linkWidth ?? 240;
+  const top = options.top ?? 6;
+  const leftBoxes = 4;
+  const leftText = leftBoxes + strip + textWidth;
+  const x0 = leftText + 6;
+  const x1 = x0 + linkWidth;
+  const rightText = x1 + 6;
+  const rightBoxes = rightText + textWidth;
+  return {
+    width: Math.ceil(rightBoxes + strip + 4),
+    height: Math.ceil(top + n * rowHeight + 6),
+    top,
+    rowHeight,
+    fontSize,
+    leftText,
+    rightText,
+    x0,
+    x1,
+    boxWidth,
+    leftBoxes,
+    rightBoxes,
+    tokens: n,
+  };
+}
+
+export function rowCentre(layout: HeadViewLayout, i: number): number {
+  return layout.top + (i + 0.5) * layout.rowHeight;
+}
+
+export type TokenSide = "left" | "right";
+export interface TokenRef {
+  side: TokenSide;
+  index: number;
+}
+
+/** Which token (left = query, right = key) is at a point of the head view, if any. */
+export function hitToken(layout: HeadViewLayout, x: number, y: number): TokenRef | null {
+  const i = Math.floor((y - layout.top) / layout.rowHeight);
+  if (i < 0 || i >= layout.tokens) return null;
+  if (x >= layout.leftBoxes && x <= layout.x0) return { side: "left", index: i };
+  if (x >= layout.x1 && x <= layout.width) return { side: "right", index: i };
+  return null;
+}
+
+export interface HeadViewState {
+  layer: number;
+  activeHeads: readonly boolean[];
+  filter: LinkFilter;
+  focus: TokenRef | null;
+}
+
+export function headViewScene(
+  att: Attention,
+  state: HeadViewState,
+  layout: HeadViewLayout,
+  labels: readonly string[],
+  theme: Theme,
+  options: SelectOptions = {},
+): Scene {
+  const shapes: Shape[] = [];
+  const colours = headColours(att.heads);
+  const { query: qMask, key: kMask } = filterMask(att, state.filter);
+  const focus = state.focus;
+  const links = selectLinks(att, state.layer, state.activeHeads, state.filter, {
+    ...options,
+    query: focus?.side === "left" ? focus.index : undefined,
+    key: focus?.side === "right" ? focus.index : undefined,
+    floor: focus ? 0.001 : options.floor,
+  });
+
+  // Entity rows and the sentence boundary, behind everything.
+  const entityTop = rowCentre(layout, att.numWords) - layout.rowHeight / 2;
+  if (att.entities.length > 0) {
+    shapes.push({ kind: "rect", x: layout.leftBoxes, y: entityTop, w: layout.x0 - layout.leftBoxes, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: 0.6 });
+    shapes.push({ kind: "rect", x: layout.x1, y: entityTop, w: layout.width - layout.x1 - 2, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: 0.6 });
+  }
+  if (focus) {
+    const y = rowCentre(layout, focus.index) - layout.rowHeight / 2;
+    const x = focus.side === "left" ? layout.leftBoxes : layout.x1;
+    const w = focus.side === "left" ? layout.x0 - layout.leftBoxes : layout.width - layout.x1 - 2;
+    shapes.push({ kind: "rect", x, y, w, h: layout.rowHeight, fill: theme.focusFill });
+  }
+  if (att.segmentBoundary !== null) {
+    const y = rowCentre(layout, att.segmentBoundary) - layout.rowHeight / 2;
+    shapes.push({ kind: "lines", colour: theme.muted, alpha: 0.8, width: 1, xy: Float32Array.of(layout.leftBoxes, y, layout.x0, y, layout.x1, y, layout.width - 2, y) });
+  }
+
+  // Links. The heads' lines between the same two tokens coincide, so they are composited here (the
+  // "over" operator, head by head) into one segment per token pair: up to 16× fewer pixels to draw.
+  const n = att.tokens;
+  const acc = new Float32Array(n * n * 4); // premultiplied r, g, b and alpha per pair
+  const touched: number[] = [];
+  for (let i = 0; i < links.count; i++) {
+    const pair = links.query[i] * n + links.key[i];
+    const a = Math.min(1, links.weight[i]);
+    const c = colours[links.head[i]];
+    const o = pair * 4;
+    if (acc[o + 3] === 0) touched.push(pair);
+    acc[o] = c[0] * a + acc[o] * (1 - a);
+    acc[o + 1] = c[1] * a + acc[o + 1] * (1 - a);
+    acc[o + 2] = c[2] * a + acc[o + 2] * (1 - a);
+    acc[o + 3] = a + acc[o + 3] * (1 - a);
+  }
+  touched.sort((p, q) => acc[p * 4 + 3] - acc[q * 4 + 3]); // strongest drawn last, on top
+  const xy = new Float32Array(touched.length * 4);
+  const rgba = new Uint8ClampedArray(touched.length * 4);
+  touched.forEach((pair, i) => {
+    const o = pair * 4, alpha = acc[o + 3];
+    xy.set([layout.x0, rowCentre(layout, Math.floor(pair / n)), layout.x1, rowCentre(layout, pair % n)], i * 4);
+    rgba.set([acc[o] / alpha, acc[o + 1] / alpha, acc[o + 2] / alpha, Math.max(1, Math.round(alpha * 255))], i * 4);
+  });
+  if (touched.length) shapes.push({ kind: "segments", width: focus ? 1.5 : 1, xy, rgba });
+
+  // Per-head boxes on the opposite column: how much the focused token attends to (or is attended by) each.
+  if (focus) {
+    for (let h = 0; h < att.heads; h++) {
+      if (!state.activeHeads[h]) continue;
+      const m = att.matrix(state.layer, h);
+      for (let i = 0; i < att.tokens; i++) {
+        const w = focus.side === "left" ? m[focus.index * att.tokens + i] : m[i * att.tokens + focus.index];
+        if (w < 0.002) continue;
+        const x = focus.side === "left" ? layout.rightBoxes + 2 + h * layout.boxWidth : layout.leftBoxes + 2 + h * layout.boxWidth;
+        shapes.push({ kind: "rect", x, y: rowCentre(layout, i) - layout.rowHeight / 2 + 2, w: layout.boxWidth - 1, h: layout.rowHeight - 4, fill: colours[h], alpha: Math.min(1, w) });
+      }
+    }
+  }
+
+  // Tokens.
+  for (let i = 0; i < att.tokens; i++) {
+    const entity = i >= att.numWords;
+    const y = rowCentre(layout, i);
+    const base = entity ? theme.entityText : theme.text;
+    shapes.push({ kind: "text", x: layout.leftText, y, text: labels[i], colour: qMask[i] ? base : theme.muted, size: layout.fontSize, align: "right", italic: entity, bold: focus?.side === "left" && focus.index === i });
+    shapes.push({ kind: "text", x: layout.rightText, y, text: labels[i], colour: kMask[i] ? base : theme.muted, size: layout.fontSize, align: "left", italic: entity, bold: focus?.side === "right" && focus.index === i });
+  }
+  const scene: Scene = { width: layout.width, height: layout.height, background: theme.background, shapes };
+  if (links.visible > links.count) {
+    scene.notice = `Showing the strongest ${links.count.toLocaleString("en")} of ${links.visible.toLocaleString("en")} links (weight ≥ ${links.threshold.toFixed(3)}); hover a token to see all of its links.`;
+  }
+  return scene;
+}
+
+/** A token as the status line names it: “word” or entity “name”. */
+export function tokenName(att: Attention, i: number): string {
+  return i < att.numWords ? `“${prettifyToken(att.words[i])}”` : `entity “${att.entities[i - att.numWords]}”`;
+}
+
+/** The status line for a token in focus: its strongest link over the active heads of one layer. */
+export function describeFocus(att: Attention, layer: number, focus: TokenRef, active: readonly boolean[]): string {
+  let best = { w: -1, h: 0, other: 0 };
+  for (let h = 0; h < att.heads; h++) {
+    if (!active[h]) continue;
+    const m = att.matrix(layer, h);
+    for (let i = 0; i < att.tokens; i++) {
+      const w = focus.side === "left" ? m[focus.index * att.tokens + i] : m[i * att.tokens + focus.index];
+      if (w > best.w) best = { w, h, other: i };
+    }
+  }
+  const token = tokenName(att, focus.index);
+  const other = tokenName(att, best.other);
+  return focus.side === "left"
+    ? `${token} attends most to ${other} (head ${best.h}, ${best.w.toFixed(3)})`
+    : `${token} is attended most by ${other} (head ${best.h}, ${best.w.toFixed(3)})`;
+}

@@ -1,0 +1,102 @@
+/**
+ * The model view: a thumbnail per layer and head, each the [query][key] matrix max-pooled to the cell.
+ * Layout, hit test and scene.
+ */
+import type { Attention } from "./attention-payload";
+import { headColours, weightColour, type Theme } from "./colours";
+import { filterMask, type LinkFilter } from "./links";
+import type { Scene, Shape } from "./scene";
+
+export interface GridLayout {
+  cell: number;
+  gap: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  layers: number;
+  heads: number;
+}
+
+export function gridLayout(layers: number, heads: number, options: { cell?: number; maxWidth?: number } = {}): GridLayout {
+  const left = 34, top = 18, gap = 4;
+  const fit = options.maxWidth ? Math.floor((options.maxWidth - left - 4) / heads) - gap : 48;
+  const cell = Math.max(12, Math.min(options.cell ?? 48, fit));
+  return { cell, gap, left, top, layers, heads, width: left + heads * (cell + gap) + 4, height: top + layers * (cell + gap) + 4 };
+}
+
+export function hitCell(g: GridLayout, x: number, y: number): { layer: number; head: number } | null {
+  const h = Math.floor((x - g.left) / (g.cell + g.gap));
+  const l = Math.floor((y - g.top) / (g.cell + g.gap));
+  if (h < 0 || h >= g.heads || l < 0 || l >= g.layers) return null;
+  if (x - g.left - h * (g.cell + g.gap) > g.cell || y - g.top - l * (g.cell + g.gap) > g.cell) return null;
+  return { layer: l, head: h };
+}
+
+/**
+ * The thumbnail grid as one image: each cell is the [query][key] matrix of one head, max-pooled to the
+ * cell size and tinted with the head's colour (square-root ramp, so weak patterns still show).
+ */
+export function modelGridScene(att: Attention, g: GridLayout, filter: LinkFilter, theme: Theme, selected: { layer: number; head: number } | null): Scene {
+  const colours = headColours(att.heads);
+  const gridW = g.heads * (g.cell + g.gap), gridH = g.layers * (g.cell + g.gap);
+  const rgba = new Uint8ClampedArray(gridW * gridH * 4);
+  const bg = theme.background;
+  for (let i = 0; i < gridW * gridH; i++) {
+    rgba[4 * i] = bg[0];
+    rgba[4 * i + 1] = bg[1];
+    rgba[4 * i + 2] = bg[2];
+    rgba[4 * i + 3] = 255;
+  }
+  const n = att.tokens;
+  const { allowed } = filterMask(att, filter);
+  const everything = Object.values(filter.blocks).every(Boolean) && (filter.pair === "all" || att.segmentBoundary === null);
+  const mask = new Uint8Array(n * n);
+  for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) mask[q * n + k] = everything || allowed(q, k) ? 1 : 0;
+  const c = g.cell;
+  const pooled = new Float32Array(c * c);
+  const edges = Array.from({ length: c + 1 }, (_, i) => Math.floor((i * n) / c));
+  for (let l = 0; l < g.layers; l++) {
+    for (let h = 0; h < g.heads; h++) {
+      const m = att.matrix(l, h);
+      pooled.fill(0);
+      for (let py = 0; py < c; py++) {
+        const qa = edges[py], qb = Math.max(edges[py + 1], qa + 1);
+        for (let px = 0; px < c; px++) {
+          const ka = edges[px], kb = Math.max(edges[px + 1], ka + 1);
+          let best = 0;
+          for (let q = qa; q < qb && q < n; q++) {
+            const row = q * n;
+            for (let k = ka; k < kb && k < n; k++) if (mask[row + k] && m[row + k] > best) best = m[row + k];
+          }
+          pooled[py * c + px] = best;
+        }
+      }
+      const colour = colours[h];
+      const ox = h * (g.cell + g.gap), oy = l * (g.cell + g.gap);
+      for (let py = 0; py < c; py++)
+        for (let px = 0; px < c; px++) {
+          const col = weightColour(bg, colour, pooled[py * c + px]);
+          const o = ((oy + py) * gridW + ox + px) * 4;
+          rgba[o] = col[0];
+          rgba[o + 1] = col[1];
+          rgba[o + 2] = col[2];
+        }
+    }
+  }
+  const shapes: Shape[] = [{ kind: "image", x: g.left, y: g.top, w: gridW, h: gridH, cols: gridW, rows: gridH, rgba }];
+  for (let h = 0; h < g.heads; h++) {
+    shapes.push({ kind: "text", x: g.left + h * (g.cell + g.gap) + g.cell / 2, y: g.top / 2, text: String(h), colour: theme.text, size: 10, align: "center" });
+  }
+  for (let l = 0; l < g.layers; l++) {
+    shapes.push({ kind: "text", x: g.left - 6, y: g.top + l * (g.cell + g.gap) + g.cell / 2, text: `L${att.layers[l]}`, colour: theme.text, size: 10, align: "right" });
+  }
+  for (let l = 0; l < g.layers; l++)
+    for (let h = 0; h < g.heads; h++) {
+      shapes.push({ kind: "rect", x: g.left + h * (g.cell + g.gap) - 0.5, y: g.top + l * (g.cell + g.gap) - 0.5, w: g.cell + 1, h: g.cell + 1, stroke: theme.grid, lineWidth: 1 });
+    }
+  if (selected) {
+    shapes.push({ kind: "rect", x: g.left + selected.head * (g.cell + g.gap) - 2, y: g.top + selected.layer * (g.cell + g.gap) - 2, w: g.cell + 4, h: g.cell + 4, stroke: theme.accent, lineWidth: 2 });
+  }
+  return { width: g.width, height: g.height, background: bg, shapes };
+}
