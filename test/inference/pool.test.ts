@@ -77,7 +77,12 @@ test("predict on the pool equals Luke.predict; batches larger than the workers' 
   const got = await pool.predict(INPUTS, { batchSize: 2 });
   assert.deepEqual(got.map((p) => p.labels), want.map((p) => p.labels));
   assert.deepEqual(got.map((p) => p.mentions), want.map((p) => p.mentions));
-  got.forEach((p, i) => assert.ok(maxAbsDiff(p.scores.map((s) => s.score), want[i].scores.map((s) => s.score)) <= 1e-6));
+  // Scores are sigmoids of logits that agree within 1e-5 (above): native TensorFlow blocks the matMuls
+  // of a 2-row batch differently from a 5-row one (measured: 1.1e-6 between them in one process).
+  got.forEach((p, i) => {
+    const diff = maxAbsDiff(p.scores.map((s) => s.score), want[i].scores.map((s) => s.score));
+    assert.ok(diff <= 1e-5, `scores of input ${i}: max |Δ| ${diff}`);
+  });
 });
 
 test("one padded batch: every worker gets rows of the same length", async () => {
