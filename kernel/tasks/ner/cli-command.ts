@@ -2,6 +2,7 @@
  * `lukelab ner run [options]`: entity typing's option parser (click-style names, --do-x/--no-x
  * switches) over NER's option table; the work is runNer.
  */
+import { exitWithRunner } from "../../sweep/runner-watch";
 import { outcomeLines, parseEntityTypingArgs, usageSection } from "../entity-typing/cli-command";
 import type { OptionSpec } from "../entity-typing/options";
 import { NER_DEFAULTS, NER_OPTION_SPECS, type NerOptions } from "./options";
@@ -52,6 +53,8 @@ export async function nerCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   for (const note of parsed.ignored) process.stderr.write(`[ner] ${note}\n`);
+  // Started by a sweep's runner: stop when the runner dies (as entity-typing run does).
+  exitWithRunner();
   const outcome = await runNer(parsed.options as Partial<NerOptions>);
   outcome.luke.dispose();
   const lines = outcomeLines(outcome);
