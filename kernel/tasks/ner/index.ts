@@ -19,3 +19,4 @@ export { decodeSpans, nerMetrics, seqevalEntities, spanConfusion, spansToTags, t
 export { evaluateNer, predictionLines, scoreSpans, type NerEvaluation, type SpanCandidate } from "./evaluate";
 export { nerCommand, nerUsage, NerUsageError } from "./cli-command";
 export { recognizeEntities, splitWords as splitNerWords, type RecognizedEntity } from "./notebook";
+export { nerAttention, type NerAttentionOptions, type NerAttentionSpan, type NerAttentionView } from "./attention";
