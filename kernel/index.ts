@@ -37,14 +37,16 @@ export {
   type OpenEntityFormat,
   type TypingExample,
 } from "./data/open-entity";
-// Named entity recognition on CoNLL-2003 (`ner run`) and its reader.
+// The run loop both tasks share (output folder, training, best epoch, resume, results.json).
+export { runTask, type InputContext, type SharedRunOptions, type TaskDefinition, type TaskInputs } from "./tasks/run-loop";
+// Named entity recognition on CoNLL-2003 (`ner run`), its attention views (nerAttention) and its reader.
 export * from "./tasks/ner";
 export { CONLL_TYPES, ConllFormatError, conllCounts, parseConll, readConllDir, readConllFile, tagsToEntities, type ConllDocument, type ConllSentence } from "./data/conll";
 
 // Analysis over run folders: tables, confusion matrices, calibration, Plotly figures.
 export * from "./analysis";
 
-// Sweeps of entity-typing runs: plans, run state, local and Slurm runners.
+// Sweeps of entity-typing and NER runs: plans, run state, local and Slurm runners.
 export * from "./sweep";
 
 // Models by Hub id (`org/name[@revision]`), in the cache Python's huggingface_hub reads and writes.

@@ -16,7 +16,7 @@ import { readResults, type EntityTypingResults } from "../tasks/entity-typing/re
 export type RunTask = "entity-typing" | "ner";
 
 /** The task a run folder is: results.json's lukelab.task ("ner"), else entity typing. */
-export function runTask(results: { lukelab?: Record<string, unknown> }): RunTask {
+export function taskOfRun(results: { lukelab?: Record<string, unknown> }): RunTask {
   return results.lukelab?.task === "ner" ? "ner" : "entity-typing";
 }
 
@@ -116,7 +116,7 @@ export function loadRuns(dir: string): RunCollection {
       continue;
     }
     const runDir = resolve(file, "..");
-    runs.push({ folder: relative(root, runDir).split("\\").join("/") || ".", dir: runDir, results, task: runTask(results), parameters: scalarParameters(results) });
+    runs.push({ folder: relative(root, runDir).split("\\").join("/") || ".", dir: runDir, results, task: taskOfRun(results), parameters: scalarParameters(results) });
   }
   return { root, runs, skipped, ...runTable(runs) };
 }

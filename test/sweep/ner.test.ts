@@ -4,7 +4,6 @@
  * (results.json's lukelab.task) that `lukelab analyze` summarises per task.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,21 +12,11 @@ import { readResults } from "../../kernel/tasks/entity-typing/results";
 import { planSweep, readPlan } from "../../kernel/sweep/plan";
 import { readSweepFile, SweepDefinitionError } from "../../kernel/sweep/definition";
 import { FIXTURES, ROOT, tmpDir } from "../helpers";
+import { sweep } from "./sweep-cli";
 
-const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "conll-sample");
 const MICRO = join(FIXTURES, "training", "micro-config.json");
 
-function sweep(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "sweep", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const NER_SWEEP = (dataDir: string) =>
   [

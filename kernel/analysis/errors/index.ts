@@ -20,7 +20,7 @@ import { REJECT, withReject } from "../confusion";
 import type { TypingExample } from "../../data/open-entity";
 import type { FigureExample, PlotlyPayload } from "../plotly-payload";
 import { figureExample, splitExamples, splitPredictions, type EvalSplit, type SplitPredictions } from "../predictions";
-import { runTask, type ParameterValue, type RunRecord } from "../runs";
+import { taskOfRun, type ParameterValue, type RunRecord } from "../runs";
 import { BLUES } from "../static-svg";
 import { readResults } from "../../tasks/entity-typing/results";
 
@@ -77,7 +77,7 @@ export function readRunFolder(dir: string): RunRecord {
   for (const [k, v] of Object.entries(results.experimental_configurations.log_parameters)) {
     if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") parameters[k] = v;
   }
-  return { folder: dir, dir: resolve(dir), results, task: runTask(results), parameters };
+  return { folder: dir, dir: resolve(dir), results, task: taskOfRun(results), parameters };
 }
 
 /** The k most probable labels of one row of logits. */
