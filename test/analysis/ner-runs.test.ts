@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as aq from "arquero";
 import { analyseRuns } from "../../kernel/analysis/report";
+import { embedRuns } from "../../kernel/analysis/embedding";
+import { misclassifiedExamples } from "../../kernel/analysis/errors";
 import { readNerPredictions } from "../../kernel/analysis/ner";
 import { nerMetrics } from "../../kernel/tasks/ner/metrics";
 import { validateResults } from "../../kernel/tasks/entity-typing/results";
@@ -163,4 +165,15 @@ test("lukelab analyze on a mixed folder with a real ner run: the CLI names the t
   const bad = join(root, "bad.txt");
   writeFileSync(bad, "EU B-ORG B-ORG\n\nrejects X-ORG O\n");
   assert.throws(() => readNerPredictions(bad, "dev"), /bad\.txt:3: the gold tag must be O or B-\/I-TYPE, found "X-ORG"/);
+});
+
+test("analyze embed on a mixed folder embeds the entity-typing runs and names the NER runs it leaves out; analyze errors names a NER run", () => {
+  const root = mixedFolder();
+  const e = embedRuns(join(root, "runs"), { method: "pca" });
+  assert.deepEqual(e.collection.runs.map((r) => r.task), new Array(6).fill("entity-typing"));
+  assert.deepEqual(e.leftOut, ["ner/lr_0.001/seed_1", "ner/lr_0.001/seed_2", "ner/lr_0.01/seed_1", "ner/lr_0.01/seed_2"]);
+  assert.equal(e.tables.pca_coordinates.numRows(), 6);
+  assert.throws(() => embedRuns(join(root, "runs", "ner")), /only NER runs \(4\); embedding compares entity-typing runs/);
+  // Error analysis names a NER run as such.
+  assert.throws(() => misclassifiedExamples(join(root, "runs", "ner", "lr_0.001", "seed_1")), /seed_1\/results\.json: a NER run; error analysis is of entity-typing runs/);
 });

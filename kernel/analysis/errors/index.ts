@@ -95,6 +95,9 @@ export function topLabelProbabilities(logits: readonly number[], labels: readonl
  */
 export function misclassifiedExamples(run: RunRecord | string, split: EvalSplit = "test", options: ErrorOptions = {}): ErrorAnalysis {
   const record = typeof run === "string" ? readRunFolder(run) : run;
+  if (record.task === "ner") {
+    throw new Error(`${join(record.folder, "results.json")}: a NER run; error analysis is of entity-typing runs (a NER run's errors are its ${split}_predictions.txt, and \`lukelab analyze\` draws its span confusion)`);
+  }
   const predictions = splitPredictions(record, split);
   if (!predictions) {
     throw new Error(`${join(record.folder, "results.json")}: has no ${split} predictions (evaluation_predict_label.${split}) and there is no ${split}_predictions.jsonl beside it`);
