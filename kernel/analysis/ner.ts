@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { readText } from "../io/read";
 import { nerMetrics, NO_SPAN, spanConfusion, type NerMetrics } from "../tasks/ner/metrics";
 import type { LabelFigures } from "../tasks/entity-typing/metrics";
+import { axis, layout } from "./figures";
 import type { PlotlyPayload } from "./plotly-payload";
 import type { EvalSplit } from "./predictions";
 import type { RunRecord } from "./runs";
@@ -122,13 +123,10 @@ export function spanConfusionFigure(confusion: { labels: string[]; matrix: numbe
         colorbar: { title: { text: "spans" } },
       },
     ],
-    layout: {
-      title: { text: title },
-      hovermode: "closest",
-      margin: { t: 60, l: 70, r: 30, b: 60 },
-      xaxis: { title: { text: "predicted type" }, side: "bottom", type: "category", automargin: true },
-      yaxis: { title: { text: "gold type" }, autorange: "reversed", type: "category", automargin: true },
-    },
+    layout: layout(title, {
+      xaxis: axis("predicted type", { side: "bottom", type: "category" }),
+      yaxis: axis("gold type", { autorange: "reversed", type: "category" }),
+    }),
     lukelab: { title },
   };
 }
@@ -151,14 +149,7 @@ export function perTypeFigure(rows: readonly Record<string, string | number>[], 
   });
   return {
     data,
-    layout: {
-      title: { text: title },
-      hovermode: "closest",
-      barmode: "group",
-      margin: { t: 60, l: 70, r: 30, b: 60 },
-      xaxis: { title: { text: "entity type" }, type: "category", automargin: true },
-      yaxis: { title: { text: "F1" }, range: [0, 1], automargin: true },
-    },
+    layout: layout(title, { barmode: "group", xaxis: axis("entity type", { type: "category" }), yaxis: axis("F1", { range: [0, 1] }) }),
     lukelab: { title },
   };
 }
