@@ -63,6 +63,9 @@ export type { OpenEntityDataset, OpenEntityFormat, TypingExample, ConllDocument,
 // --- Training, for any task: the parts the entity-typing run is made of --------------------------
 export { AdamW, Trainer, learningRateAt, EventWriter, ResumeStore, ProgressBar, lineChartSvg } from "./train";
 export type { AdamWOptions, TrainerOptions } from "./train";
+// The run loop both tasks are made of: a task supplies its data, inputs, loss and evaluation.
+export { runTask } from "./tasks/run-loop";
+export type { InputContext, SharedRunOptions, TaskDefinition, TaskInputs } from "./tasks/run-loop";
 
 // --- Entity typing: the original's `entity-typing run`, in a notebook ----------------------------
 export {
@@ -83,8 +86,8 @@ export {
 export type { EntityTypingOptions, EntityTypingResults, NotebookRunOptions, TypingInput, TypingPrediction, AttentionRecord, Prf } from "./tasks/entity-typing";
 
 // --- Named entity recognition (`ner run`) ------------------------------------------------------
-export { runNer, recognizeEntities, evaluateNer, nerMetrics } from "./tasks/ner";
-export type { NerOptions, NerMetrics, RecognizedEntity } from "./tasks/ner";
+export { runNer, recognizeEntities, evaluateNer, nerMetrics, nerAttention, NO_SPAN } from "./tasks/ner";
+export type { NerOptions, NerMetrics, RecognizedEntity, NerAttentionOptions, NerAttentionSpan, NerAttentionView } from "./tasks/ner";
 
 // --- Analysis over run folders: tables, confusion matrices, calibration, figures ------------------
 export {
@@ -113,8 +116,15 @@ export {
   analyseRuns,
   writeAnalysis,
   PLOTLY_MIME,
+  taskOfRun,
+  readNerPredictions,
+  nerSplit,
+  spanConfusionRows,
+  perTypeRows,
+  spanConfusionFigure,
+  perTypeFigure,
 } from "./analysis";
-export type { PlotlyPayload, RunCollection, RunRecord } from "./analysis";
+export type { PlotlyPayload, RunCollection, RunRecord, RunTask, NerPredictions, NerSplitAnalysis } from "./analysis";
 
 // --- The original system's analysis tools (one entry point each under lukelab/analysis/) -----------
 export { attentionStatistics, writeAttentionReport } from "./analysis/attention-stats";
@@ -126,9 +136,9 @@ export { datasetStatistics, datasetTables, datasetFigures } from "./analysis/dat
 // --- Marked-up text (`<mention|labels>`) to entity-typing examples ------------------------------
 export { parseMarkedSentence, readMarkupFile, markupExamples, markupJson, MarkupError } from "./markup";
 
-// --- Sweeps of entity-typing runs: plans, state, the local and Slurm runners ---------------------
-export { planSweep, runSweep, sweepStatus, cancelSweep, readSweepFile, readPlan, readState, ORIGINAL_SWEEPS, ORIGINAL_BASE, SweepDefinitionError } from "./sweep";
-export type { SweepDefinition, SweepPlan, SweepReport, RunSweepOptions, RunState } from "./sweep";
+// --- Sweeps of entity-typing and NER runs: plans, state, the local and Slurm runners ---------------
+export { planSweep, runSweep, sweepStatus, cancelSweep, readSweepFile, readPlan, readState, ORIGINAL_SWEEPS, ORIGINAL_BASE, SweepDefinitionError, SWEEP_TASKS, sweepTask } from "./sweep";
+export type { SweepDefinition, SweepPlan, SweepReport, RunSweepOptions, RunState, SweepTask, SweepTaskSpec } from "./sweep";
 
 // --- Models by Hub id (`org/name[@revision]`), in the cache Python's huggingface_hub uses ----------
 export { resolveModelPath, downloadLukeSnapshot, isHubModelId, parseHubId, hubSettings, HubError } from "./hub";

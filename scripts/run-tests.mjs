@@ -24,7 +24,8 @@
 //   main-job   the main job (`npm start`, scripts/main-job.mjs) trained once (about a minute); the
 //              same maths is covered per backend by tasks/ and train/.
 //   ner        CoNLL reading, span inputs against transformers, training runs on the sample and on a
-//              slice of CoNLL-2003 (minutes); the network and trainer it uses are covered per backend.
+//              slice of CoNLL-2003, one seed of the PyTorch comparison (minutes); the network and
+//              trainer it uses are covered per backend.
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)

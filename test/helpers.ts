@@ -1,6 +1,6 @@
 /** Shared test utilities: paths, the project venv's Python, backend start-up, leak checks. */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { initBackend, tf } from "../kernel/backend";
 
@@ -67,3 +67,33 @@ export function flatten(x: unknown): number[] {
   walk(x);
   return out;
 }
+
+/** Starts the CLI (bin/lukelab.js) and SIGKILLs it once its last resume checkpoint is at `killAt` steps or more. */
+export function runAndKill(args: string[], out: string, killAt: number): Promise<{ killed: boolean; step?: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "lukelab.js"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    let killedAt: number | undefined;
+    const poll = setInterval(() => {
+      try {
+        const state = JSON.parse(readFileSync(join(out, ".resume", "state.json"), "utf8"));
+        if (state.step >= killAt && killedAt === undefined) {
+          killedAt = state.step;
+          child.kill("SIGKILL");
+        }
+      } catch {
+        // not written yet, or being replaced
+      }
+    }, 15);
+    child.on("exit", (code, signal) => {
+      clearInterval(poll);
+      if (signal === "SIGKILL") resolve({ killed: true, step: killedAt });
+      else if (code === 0) resolve({ killed: false });
+      else reject(new Error(`the run failed (${code}): ${stderr}`));
+    });
+  });
+}
+
+/** The metrics keys of a results.json (dev_*, test_*, best_epoch), for comparing two runs. */
+export const metricsOf = (r: object): Record<string, unknown> => Object.fromEntries(Object.entries(r).filter(([k]) => /^(dev|test)_|^best_epoch$/.test(k)));

@@ -9,10 +9,12 @@ import { analyseRuns, writeAnalysis } from "./report";
 
 export const ANALYZE_USAGE = `lukelab analyze --data-dir RUNS --output-dir OUT [--no-html] [--no-png] [--no-csv]
                 [--no-tensorboard] [--dataset-dir DIR]
-      Reads every results.json under RUNS (the run folders of entity-typing run) and writes to OUT:
+      Reads every results.json under RUNS (the run folders of entity-typing run and ner run; the runs
+      table says which task each run is) and writes to OUT:
       tables/*.csv (runs, best runs, per-parameter mean and SD over seeds, confusion matrices,
-      calibration bins), figures/*.html (Plotly, offline) and *.png (headless Chromium), and
-      tensorboard/<run>/ event files. Broken results.json files are named and skipped. The examples
+      calibration bins; of NER runs the span confusion per run and split and F1 per type),
+      figures/*.html (Plotly, offline) and *.png (headless Chromium), and tensorboard/<run>/ event
+      files. Broken results.json files are named and skipped. The examples
       behind confusion-matrix cells come from each run's data_dir, or --dataset-dir.
 
 The original system's other analysis tools are subcommands (each has --help):
@@ -85,7 +87,10 @@ export async function analyzeCommand(argv: readonly string[]): Promise<number> {
   });
   const show = (files: string[]) => (files.length <= 3 ? files.map((f) => relative(outputDir, f)).join(", ") : `${files.length} files`);
   lines.push(`analysed ${runs.length} run${runs.length === 1 ? "" : "s"} under ${dataDir}${analysis.skipped.length ? ` (${analysis.skipped.length} skipped)` : ""}`);
-  if (analysis.best) lines.push(`best run by dev F1: ${analysis.best.folder} (confusion matrices drawn for it)`);
+  const tasks = new Set(runs.map((r) => r.task));
+  if (tasks.size > 1) lines.push(`tasks: ${["entity-typing", "ner"].map((t) => `${runs.filter((r) => r.task === t).length} ${t}`).join(", ")} runs (the runs table's task column; summaries per task)`);
+  if (analysis.best) lines.push(`best ${tasks.size > 1 ? "entity-typing " : ""}run by dev F1: ${analysis.best.folder} (confusion matrices drawn for it)`);
+  if (analysis.bestNer) lines.push(`best NER run by dev F1: ${analysis.bestNer.folder} (span confusion drawn for it; F1 per type of every NER run)`);
   const parts: [string, string[], boolean][] = [
     ["CSV tables", written.csv, !values["no-csv"]],
     ["HTML figures", written.html, !values["no-html"]],

@@ -29,11 +29,11 @@ function parameterTitle(parameter: string): string {
   return parameter.replace(/_/g, " ");
 }
 
-function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { title: { text: title }, zeroline: false, automargin: true, ...extra };
 }
 
-function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { title: { text: title }, hovermode: "closest", margin: { t: 60, l: 70, r: 30, b: 60 }, ...extra };
 }
 

@@ -2,8 +2,10 @@
  * Analysis over runs: the run table (arquero), summaries over seeds, confusion matrices, calibration,
  * figures as Plotly JSON with a static SVG, and showing them in a notebook.
  */
-export { SWEEP_PARAMETERS, METRIC_COLUMNS, findResultsFiles, loadRuns, runTable, varyingParameters } from "./runs";
-export type { MetricColumn, ParameterValue, RunCollection, RunRecord, SkippedRun } from "./runs";
+export { SWEEP_PARAMETERS, METRIC_COLUMNS, findResultsFiles, loadRuns, runTable, taskOfRun, varyingParameters } from "./runs";
+export type { MetricColumn, ParameterValue, RunCollection, RunRecord, RunTask, SkippedRun } from "./runs";
+export { nerSplit, perTypeFigure, perTypeRows, readNerPredictions, spanConfusionFigure, spanConfusionRows } from "./ner";
+export type { NerPredictions, NerSplitAnalysis } from "./ner";
 export { bestRuns, summariseBy } from "./summaries";
 export { REJECT, binaryConfusionRows, confusionFromLogits, confusionMatrices, multilabelConfusion, squareConfusionRows, withReject } from "./confusion";
 export type { BinaryConfusion, ConfusionMatrices } from "./confusion";

@@ -16,6 +16,7 @@ import { writeFigureHtml } from "./html";
 import type { PlotlyPayload } from "../portable/plotly-payload";
 import { renderPngs } from "./png";
 import { splitExamples, splitPredictions, type EvalSplit, type SplitPredictions } from "./predictions";
+import { nerSplit, perTypeFigure, perTypeRows, spanConfusionFigure, spanConfusionRows, type NerSplitAnalysis } from "./ner";
 import { loadRuns, varyingParameters, type RunCollection, type RunRecord, type SkippedRun } from "./runs";
 import { bestRuns, summariseBy } from "./summaries";
 import { runFolderName, writeRunEvents } from "./tensorboard-export";
@@ -30,9 +31,14 @@ export interface AnalysisOptions {
 
 export interface RunAnalysis {
   collection: RunCollection;
-  /** The run the confusion matrices are drawn for: the best by dev F1. */
+  /** The entity-typing run the confusion matrices are drawn for: the best by dev F1. */
   best?: RunRecord;
-  /** Name → table ("runs", "best_runs", "summary_<parameter>", "confusion/<run>/<split>_<kind>", "calibration_<split>"). */
+  /** The NER run the span confusion is drawn for: the best NER run by dev F1. */
+  bestNer?: RunRecord;
+  /**
+   * Name → table ("runs", "best_runs", "summary_<parameter>", "confusion/<run>/<split>_<kind>", "calibration_<split>";
+   * of NER runs "ner_summary_<parameter>", "span_confusion/<run>/<split>", "ner_per_type").
+   */
   tables: Record<string, ColumnTable>;
   /** Name → figure. */
   figures: Record<string, PlotlyPayload>;
@@ -105,9 +111,17 @@ export function analyseRuns(source: string | RunCollection, options: AnalysisOpt
   const figures: Record<string, PlotlyPayload> = {};
   if (runs.length === 0) return { collection, tables, figures, notes: ["no runs to analyse"], skipped: collection.skipped };
 
-  for (const p of varyingParameters(collection)) {
-    tables[`summary_${p}`] = summariseBy(table, p);
-    figures[`summary_${p}`] = parameterFigure(tables[`summary_${p}`], p);
+  // Summaries over the runs of one task (entity typing's under their old names, NER's with "ner_").
+  const typing = runs.filter((r) => r.task === "entity-typing");
+  const ner = runs.filter((r) => r.task === "ner");
+  for (const [prefix, subset] of [["", typing], ["ner_", ner]] as const) {
+    if (subset.length === 0) continue;
+    const sub = subset.length === runs.length ? collection : { runs: subset, parameters: collection.parameters };
+    const subTable = subset.length === runs.length ? table : table.filter(aq().escape((d: Record<string, unknown>) => subset.some((r) => r.folder === d.folder)));
+    for (const p of varyingParameters(sub)) {
+      tables[`${prefix}summary_${p}`] = summariseBy(subTable, p);
+      figures[`${prefix}summary_${p}`] = parameterFigure(tables[`${prefix}summary_${p}`], p);
+    }
   }
   figures.dev_test_scatter = devTestFigure(table);
   figures.dev_f1_progress = devProgressFigure(runs);
@@ -121,7 +135,7 @@ export function analyseRuns(source: string | RunCollection, options: AnalysisOpt
     figures[`calibration_${split}`] = calibrationFigure(curves, `Calibration on ${split}, all labels pooled`);
   }
 
-  for (const run of runs) {
+  for (const run of typing) {
     for (const split of SPLITS) {
       const predictions = readPredictions(run, split, notes);
       if (!predictions) continue;
@@ -133,20 +147,50 @@ export function analyseRuns(source: string | RunCollection, options: AnalysisOpt
     }
   }
 
-  const ranked = runs.filter((r) => typeof r.results.dev_f1 === "number").sort((a, b) => b.results.dev_f1! - a.results.dev_f1!);
-  const best = ranked[0] ?? runs[0];
-  for (const split of SPLITS) {
-    for (const kind of CONFUSION_KINDS) {
-      const figure = runConfusionFigure(best, split, { ...options, kind, notes: kind === CONFUSION_KINDS[0] ? notes : [] });
-      if (figure) figures[`confusion_${split}_${kind.replace(/-/g, "_")}`] = figure;
-    }
-    const [entry] = splitCalibration([best], split);
-    if (entry) {
-      const curves = Object.entries(entry.perLabel).map(([label, curve]) => ({ name: label, curve }));
-      figures[`calibration_${split}_per_label`] = calibrationFigure(curves, `Calibration per label on ${split}, ${best.folder}`);
+  const bestOf = (subset: RunRecord[]) => subset.filter((r) => typeof r.results.dev_f1 === "number").sort((a, b) => b.results.dev_f1! - a.results.dev_f1!)[0] ?? subset[0];
+  const best = bestOf(typing);
+  if (best) {
+    for (const split of SPLITS) {
+      for (const kind of CONFUSION_KINDS) {
+        const figure = runConfusionFigure(best, split, { ...options, kind, notes: kind === CONFUSION_KINDS[0] ? notes : [] });
+        if (figure) figures[`confusion_${split}_${kind.replace(/-/g, "_")}`] = figure;
+      }
+      const [entry] = splitCalibration([best], split);
+      if (entry) {
+        const curves = Object.entries(entry.perLabel).map(([label, curve]) => ({ name: label, curve }));
+        figures[`calibration_${split}_per_label`] = calibrationFigure(curves, `Calibration per label on ${split}, ${best.folder}`);
+      }
     }
   }
-  return { collection, best, tables, figures, notes, skipped: collection.skipped };
+
+  const bestNer = bestOf(ner);
+  if (bestNer) addNerAnalysis(ner, bestNer, tables, figures, notes);
+  return { collection, best, bestNer, tables, figures, notes, skipped: collection.skipped };
+}
+
+/** NER runs: span confusion tables per run and split, per-type figures of every run, the best run's figures. */
+function addNerAnalysis(ner: readonly RunRecord[], best: RunRecord, tables: Record<string, ColumnTable>, figures: Record<string, PlotlyPayload>, notes: string[]): void {
+  const entries: { run: RunRecord; analysis: NerSplitAnalysis }[] = [];
+  for (const run of ner) {
+    for (const split of SPLITS) {
+      let analysis: NerSplitAnalysis | undefined;
+      try {
+        analysis = nerSplit(run, split);
+      } catch (err) {
+        notes.push(`${run.folder}: no ${split} span confusion: ${(err as Error).message}`);
+      }
+      if (!analysis) continue;
+      entries.push({ run, analysis });
+      if (analysis.confusion) {
+        tables[`span_confusion/${runFolderName(run)}/${split}`] = aq().from(spanConfusionRows(analysis.confusion));
+        if (run === best) figures[`span_confusion_${split}`] = spanConfusionFigure(analysis.confusion, split, run.folder);
+      }
+    }
+  }
+  const rows = perTypeRows(entries);
+  if (rows.length === 0) return;
+  tables.ner_per_type = aq().from(rows);
+  figures.ner_per_type_f1 = perTypeFigure(rows.filter((r) => r.split === "test"), "Test F1 per entity type, NER runs");
 }
 
 export interface WriteOptions {

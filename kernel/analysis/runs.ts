@@ -1,8 +1,9 @@
 /**
- * A folder of entity-typing runs as one table: every `results.json` under the folder (at any depth)
- * is a run, read and checked by readResults. One row per run holds its folder, its hyperparameters
- * (experimental_configurations.log_parameters: the original's eight sweep parameters), its final
- * dev/test metrics and best epoch, then every other scalar entry of log_parameters.
+ * A folder of runs (entity typing's and NER's) as one table: every `results.json` under the folder
+ * (at any depth) is a run, read and checked by readResults. One row per run holds its folder, its
+ * hyperparameters (experimental_configurations.log_parameters: the original's eight sweep
+ * parameters), its final dev/test metrics and best epoch, its task ("entity-typing" or "ner"), then
+ * every other scalar entry of log_parameters.
  *
  * A results.json that cannot be read, is not JSON or is not an entity-typing results.json is skipped
  * and reported (file and reason), so one broken run does not hide the others.
@@ -11,6 +12,13 @@ import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { aq, type ColumnTable } from "./arquero";
 import { readResults, type EntityTypingResults } from "../tasks/entity-typing/results";
+
+export type RunTask = "entity-typing" | "ner";
+
+/** The task a run folder is: results.json's lukelab.task ("ner"), else entity typing. */
+export function taskOfRun(results: { lukelab?: Record<string, unknown> }): RunTask {
+  return results.lukelab?.task === "ner" ? "ner" : "entity-typing";
+}
 
 /** The hyperparameters the original's sweeps vary (seed-features §1.2), in its order. */
 export const SWEEP_PARAMETERS = [
@@ -36,6 +44,8 @@ export interface RunRecord {
   /** Absolute path of the run folder. */
   dir: string;
   results: EntityTypingResults;
+  /** Which task the run is (results.json's lukelab.task; entity typing when absent). */
+  task: RunTask;
   /** The scalar entries of log_parameters (nested values are left out). */
   parameters: Record<string, ParameterValue>;
 }
@@ -106,7 +116,7 @@ export function loadRuns(dir: string): RunCollection {
       continue;
     }
     const runDir = resolve(file, "..");
-    runs.push({ folder: relative(root, runDir).split("\\").join("/") || ".", dir: runDir, results, parameters: scalarParameters(results) });
+    runs.push({ folder: relative(root, runDir).split("\\").join("/") || ".", dir: runDir, results, task: taskOfRun(results), parameters: scalarParameters(results) });
   }
   return { root, runs, skipped, ...runTable(runs) };
 }
@@ -115,13 +125,14 @@ export function loadRuns(dir: string): RunCollection {
 export function runTable(runs: readonly RunRecord[]): { table: ColumnTable; parameters: string[] } {
   const seen = new Set(runs.flatMap((r) => Object.keys(r.parameters)));
   const sweep = SWEEP_PARAMETERS.filter((p) => seen.has(p));
-  const others = [...seen].filter((p) => !(SWEEP_PARAMETERS as readonly string[]).includes(p) && !(METRIC_COLUMNS as readonly string[]).includes(p) && p !== "folder" && p !== "best_epoch").sort();
+  const others = [...seen].filter((p) => !(SWEEP_PARAMETERS as readonly string[]).includes(p) && !(METRIC_COLUMNS as readonly string[]).includes(p) && p !== "folder" && p !== "best_epoch" && p !== "task").sort();
   const parameters = [...sweep, ...others];
   const columns: Record<string, unknown[]> = { folder: runs.map((r) => r.folder) };
   const parameter = (p: string) => runs.map((r) => (p in r.parameters ? r.parameters[p] : null));
   for (const p of sweep) columns[p] = parameter(p);
   for (const m of METRIC_COLUMNS) columns[m] = runs.map((r) => r.results[m] ?? null);
   columns.best_epoch = runs.map((r) => r.results.best_epoch ?? null);
+  columns.task = runs.map((r) => r.task);
   for (const p of others) columns[p] = parameter(p);
   return { table: aq().table(columns), parameters };
 }

@@ -137,6 +137,14 @@ export class Luke {
     return (await import("../tasks/ner/notebook")).recognizeEntities(this, text);
   }
 
+  /**
+   * Attention over every span entity of each sentence (or only the predicted ones), one view per
+   * sentence, for showAttention; see kernel/tasks/ner/attention.ts.
+   */
+  async nerAttention(text: string, options?: import("../tasks/ner/attention").NerAttentionOptions): Promise<import("../tasks/ner/attention").NerAttentionView[]> {
+    return (await import("../tasks/ner/attention")).nerAttention(this, text, options);
+  }
+
   /** Writes a Hugging Face folder (config.json, model.safetensors, tokenizer files) that transformers loads. */
   save(dir: string): void {
     saveHfCheckpoint(dir, { config: lukeConfigToJson(this.config), stateDict: this.model.stateDict() });

@@ -16,7 +16,7 @@ export class SweepUsageError extends Error {
 }
 
 export function sweepUsage(): string {
-  return `lukelab sweep — many entity-typing runs from one sweep file, on this machine or on Slurm
+  return `lukelab sweep — many entity-typing (or NER) runs from one sweep file, on this machine or on Slurm
 
 Usage:
   lukelab sweep plan   SWEEP.yaml --output-dir DIR [--resume-steps N]
@@ -60,13 +60,14 @@ Slurm (and LSF) options:
 
 Sweep file (YAML or JSON):
   name: lr-and-seed               # default: the file name
+  task: entity-typing             # entity-typing (default) or ner: runs \`lukelab ner run\`
   kind: grid                      # grid | one-at-a-time (each parameter alone around base)
   preset: original                # optional: the original sweep's base setting
   base: { data_dir: ../samples/open-entity-sample, num_train_epochs: 2 }   # paths: relative to the file
   parameters:
     learning_rate: [1e-3, 2e-3]
     train_batch_size: { values: [2, 4], set: { gradient_accumulation_steps: 1 } }
-Keys are entity-typing run options (see \`lukelab entity-typing --help\`), as learning_rate,
+Keys are options of the task's run (see \`lukelab entity-typing --help\`, \`lukelab ner --help\`), as learning_rate,
 learning-rate or learningRate. Folders: robust_<param>_<value> (one-at-a-time, as the original
 named them) or grid_<p1>_<v1>__<p2>_<v2>.
 `;

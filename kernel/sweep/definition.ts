@@ -1,14 +1,15 @@
 /**
  * Sweep definitions: what a sweep file (YAML or JSON) or a notebook object says, checked against the
- * options of `entity-typing run` before anything runs. Every error names the file, the line and
+ * options of its task's run (`entity-typing run`, or `ner run` with `task: ner`) before anything runs. Every error names the file, the line and
  * column when there is a file, and the key, e.g.
  *   sweeps/lr.yaml:7:5: parameters.learning_rate[2]: --learning-rate must be a number, got "fast"
  *
  *   name: lr-and-seed            # optional; default: the file name
+ *   task: entity-typing          # optional: entity-typing (default) or ner (tasks.ts)
  *   kind: grid                   # grid (cartesian product) | one-at-a-time (each parameter alone around base)
  *   preset: original             # optional: the original sweep's base setting (presets.ts)
  *   prefix: grid                 # optional folder prefix; default grid, or robust for one-at-a-time
- *   base:                        # options of every run: any entity-typing run option
+ *   base:                        # options of every run: any option of the task's run
  *     data_dir: ../samples/open-entity-sample     # paths are relative to the sweep file
  *     num_train_epochs: 2
  *   parameters:
@@ -21,10 +22,11 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isScalar } from "yaml";
-import { OPTION_SPECS, resolveOptions, type EntityTypingOptions, type OptionSpec } from "../tasks/entity-typing/options";
+import type { EntityTypingOptions, OptionSpec } from "../tasks/entity-typing/options";
 import { parseHubId } from "../hub/id";
 import { FileFormatError, parseJsonText, readText } from "../io/read";
 import { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS } from "./presets";
+import { SWEEP_TASKS, sweepTask, type SweepTask } from "./tasks";
 
 export const SWEEP_KINDS = ["grid", "one-at-a-time"] as const;
 export type SweepKind = (typeof SWEEP_KINDS)[number];
@@ -39,6 +41,8 @@ export interface SweepParameter {
 /** A sweep as a notebook writes it (or as a sweep file holds it). */
 export interface SweepDefinition {
   name?: string;
+  /** The task of every run (default entity-typing). */
+  task?: SweepTask;
   kind?: SweepKind;
   preset?: (typeof SWEEP_PRESETS)[number];
   prefix?: string;
@@ -61,7 +65,7 @@ export interface SweepSource {
 /** A sweep definition that cannot be used; the message names the file and key. */
 export class SweepDefinitionError extends Error {}
 
-const TOP_KEYS = new Set(["name", "kind", "preset", "prefix", "base", "parameters"]);
+const TOP_KEYS = new Set(["name", "task", "kind", "preset", "prefix", "base", "parameters"]);
 /** Options a sweep may not set: it owns the run folders, and a restart would discard resume checkpoints. */
 const NOT_IN_SWEEPS: Partial<Record<keyof EntityTypingOptions, string>> = {
   outputDir: "each run's folder is <sweep output dir>/<run name>, chosen by the sweep",
@@ -78,16 +82,18 @@ function isHubIdHere(key: keyof EntityTypingOptions, value: string, baseDir: str
 
 const snake = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-let keyIndex: Map<string, OptionSpec> | undefined;
-/** Every accepted spelling of every entity-typing option. */
-function optionIndex(): Map<string, OptionSpec> {
-  if (keyIndex) return keyIndex;
-  keyIndex = new Map();
-  for (const spec of OPTION_SPECS) {
+const keyIndex = new Map<SweepTask, Map<string, OptionSpec>>();
+/** Every accepted spelling of every option of the task's run. */
+function optionIndex(task: SweepTask): Map<string, OptionSpec> {
+  const known = keyIndex.get(task);
+  if (known) return known;
+  const index = new Map<string, OptionSpec>();
+  for (const spec of sweepTask(task).specs) {
     const names = [spec.key, snake(spec.key), spec.log, spec.flags[0].slice(2), spec.flags[0].slice(2).replace(/-/g, "_")];
-    for (const n of names) if (n) keyIndex.set(n, spec);
+    for (const n of names) if (n) index.set(n, spec);
   }
-  return keyIndex;
+  keyIndex.set(task, index);
+  return index;
 }
 
 /** The option a sweep key names; the sweep's canonical key is the snake_case of the option. */
@@ -95,18 +101,18 @@ export function sweepKeyOf(spec: OptionSpec): string {
   return snake(spec.key);
 }
 
-/** Looks up a sweep key; throws a message (without location) when it names no option. */
-export function optionForKey(key: string): OptionSpec {
-  const spec = optionIndex().get(key);
+/** Looks up a sweep key of the task's options; throws a message (without location) when it names no option. */
+export function optionForKey(key: string, task: SweepTask = "entity-typing"): OptionSpec {
+  const spec = optionIndex(task).get(key);
   if (!spec) {
     const wanted = key.replace(/-/g, "_").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    const close = [...new Set(OPTION_SPECS.map(sweepKeyOf))]
+    const close = [...new Set(sweepTask(task).specs.map(sweepKeyOf))]
       .map((k) => ({ k, d: editDistance(k, wanted) }))
       .filter(({ k, d }) => d <= Math.max(2, Math.floor(wanted.length / 4)) || (wanted.length > 3 && k.includes(wanted)))
       .sort((a, b) => a.d - b.d)
       .slice(0, 3)
       .map(({ k }) => k);
-    throw new Error(`unknown option "${key}": not an entity-typing run option${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}; see \`lukelab entity-typing --help\``);
+    throw new Error(`unknown option "${key}": not ${task === "ner" ? "a ner" : "an entity-typing"} run option${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}; see \`lukelab ${task} --help\``);
   }
   const why = NOT_IN_SWEEPS[spec.key];
   if (why) throw new Error(`"${key}" cannot be set in a sweep: ${why}`);
@@ -127,10 +133,10 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Checks one option value and returns it as runEntityTyping takes it (numbers from numeric strings,
+ * Checks one option value and returns it as the task's run takes it (numbers from numeric strings,
  * relative paths made absolute). Throws a message naming the flag.
  */
-export function coerceOptionValue(spec: OptionSpec, value: unknown, baseDir: string): unknown {
+export function coerceOptionValue(spec: OptionSpec, value: unknown, baseDir: string, task: SweepTask = "entity-typing"): unknown {
   const flag = spec.flags[0];
   let out: unknown;
   switch (spec.kind) {
@@ -156,13 +162,14 @@ export function coerceOptionValue(spec: OptionSpec, value: unknown, baseDir: str
       out = PATH_OPTIONS.has(spec.key) && !isAbsolute(value) && !isHubIdHere(spec.key, value, baseDir) ? resolve(baseDir, value) : value;
   }
   // Ranges (dropout in [0, 1), positive batch sizes, …) exactly as the run itself checks them.
-  resolveOptions({ [spec.key]: out } as Partial<EntityTypingOptions>);
+  sweepTask(task).resolve({ [spec.key]: out });
   return out;
 }
 
 /** A definition checked and normalised: canonical keys, coerced values, literals kept for folder names. */
 export interface CheckedSweep {
   name: string;
+  task: SweepTask;
   kind: SweepKind;
   prefix: string;
   /** Options of every run, by option key. */
@@ -187,10 +194,12 @@ export function checkSweep(def: unknown, source: SweepSource): CheckedSweep {
     const key = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
     throw new SweepDefinitionError(`${source.locate(path, at)}: ${key ? `${key}: ` : ""}${message}`);
   };
-  if (!isObject(def)) fail([], `a sweep is a mapping with "parameters" (and optionally name, kind, preset, prefix, base), got ${show(def)}`);
+  if (!isObject(def)) fail([], `a sweep is a mapping with "parameters" (and optionally name, task, kind, preset, prefix, base), got ${show(def)}`);
   const d = def as Record<string, unknown>;
   for (const key of Object.keys(d)) if (!TOP_KEYS.has(key)) fail([key], `unknown key; a sweep has ${[...TOP_KEYS].join(", ")}`, "key");
 
+  const task = (d.task ?? "entity-typing") as SweepTask;
+  if (!SWEEP_TASKS.includes(task)) fail(["task"], `must be one of ${SWEEP_TASKS.join(", ")}, got ${show(d.task)}`);
   const kind = (d.kind ?? "grid") as SweepKind;
   if (!SWEEP_KINDS.includes(kind)) fail(["kind"], `must be one of ${SWEEP_KINDS.join(", ")}, got ${show(d.kind)}`);
   if (d.preset !== undefined && !SWEEP_PRESETS.includes(d.preset as "original")) fail(["preset"], `must be one of ${SWEEP_PRESETS.join(", ")}, got ${show(d.preset)}`);
@@ -203,19 +212,19 @@ export function checkSweep(def: unknown, source: SweepSource): CheckedSweep {
   const option = (path: (string | number)[], key: string, value: unknown): [OptionSpec, unknown] => {
     let spec: OptionSpec;
     try {
-      spec = optionForKey(key);
+      spec = optionForKey(key, task);
     } catch (err) {
       return fail(path, (err as Error).message, typeof path[path.length - 1] === "string" ? "key" : "value");
     }
     try {
-      return [spec, coerceOptionValue(spec, value, source.baseDir)];
+      return [spec, coerceOptionValue(spec, value, source.baseDir, task)];
     } catch (err) {
       return fail(path, (err as Error).message);
     }
   };
   const options = (path: (string | number)[], value: unknown): Partial<EntityTypingOptions> => {
     if (value === undefined || value === null) return {};
-    if (!isObject(value)) return fail(path, `must be a mapping of entity-typing options to values, got ${show(value)}`);
+    if (!isObject(value)) return fail(path, `must be a mapping of ${task} run options to values, got ${show(value)}`);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const [spec, coerced] = option([...path, k], k, v);
@@ -237,7 +246,7 @@ export function checkSweep(def: unknown, source: SweepSource): CheckedSweep {
     const path = ["parameters", key];
     let spec: OptionSpec;
     try {
-      spec = optionForKey(key);
+      spec = optionForKey(key, task);
     } catch (err) {
       return fail(path, (err as Error).message, "key");
     }
@@ -264,7 +273,7 @@ export function checkSweep(def: unknown, source: SweepSource): CheckedSweep {
     if (spec.key in set) fail([...path, "set"], `sets the swept option ${spec.flags[0]} itself`);
     parameters.push({ key: sweepKeyOf(spec), spec, values: checkedValues, set });
   }
-  return { name: name as string, kind, prefix: prefix as string, base, parameters, source };
+  return { name: name as string, task, kind, prefix: prefix as string, base, parameters, source };
 }
 
 /** A source for a definition given as an object (a notebook): no lines, relative paths from baseDir. */

@@ -1,7 +1,7 @@
 /**
  * `lukelab sweep exec --output-dir DIR --index N`: what one job-array task runs (Slurm or LSF).
  * It finds run N in DIR/plan.json, records the attempt in the run's state file, runs
- * `lukelab entity-typing run` with the run's options as a child process (output appended to the
+ * `lukelab entity-typing run` (or `ner run`, the plan's task) with the run's options as a child process (output appended to the
  * run's log) and records how it ended. A run already finished is not run again (a task submitted
  * twice does nothing the second time). SIGTERM (scancel, a walltime limit) is passed on to the run
  * and the attempt is recorded as interrupted; the next sweep run resumes it from its checkpoint.
@@ -41,7 +41,7 @@ export async function executeRun(sweepDir: string, index: number, log: (line: st
   appendLog(logFile, `\n=== ${run.name}: attempt ${state.attempts}, started ${state.started} on ${hostname()} (${where}) ===`);
   log(`${run.name}: attempt ${state.attempts}, log ${logFile}`);
 
-  const child = spawnRun(run, logFile);
+  const child = spawnRun(plan, run, logFile);
   let stopped: string | null = null;
   const forward = (signal: NodeJS.Signals) => {
     stopped = signal;

@@ -1,4 +1,4 @@
-/** Sweeps of entity-typing runs: definitions, plans, run state, and the local, Slurm and LSF runners. */
+/** Sweeps of entity-typing and NER runs: definitions, plans, run state, and the local, Slurm and LSF runners. */
 export {
   SWEEP_KINDS,
   SWEEP_PRESETS,
@@ -12,6 +12,7 @@ export {
   type SweepParameter,
   type SweepSource,
 } from "./definition";
+export { SWEEP_TASKS, sweepTask, type SweepTask, type SweepTaskSpec } from "./tasks";
 export { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS, ORIGINAL_SWEEPS } from "./presets";
 export { pythonFloatRepr, pythonStr } from "./naming";
 export { PLAN_FILE, optionsToArgv, planSweep, planText, readPlan, writePlan, type PlanOptions, type PlannedRun, type SweepPlan } from "./plan";

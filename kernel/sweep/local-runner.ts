@@ -1,5 +1,6 @@
 /**
- * The local runner: each run is a `node bin/lukelab.js entity-typing run …` child process, as many
+ * The local runner: each run is a `node bin/lukelab.js entity-typing run …` (or `ner run …`, the
+ * plan's task) child process, as many
  * at once as the cores and the free memory allow (resources.ts), each writing to its own log.
  *
  * Stopping (an AbortSignal; the CLI ties it to SIGINT and SIGTERM) starts nothing more, sends
@@ -14,6 +15,7 @@ import { dirname } from "node:path";
 import type { PlannedRun, SweepPlan } from "./plan";
 import { DEFAULT_MEM_PER_RUN_MB, LUKELAB_BIN, localConcurrency } from "./resources";
 import { RUNNER_PID_ENV } from "./runner-watch";
+import { sweepTask } from "./tasks";
 import { beginAttempt, endAttempt, finishedResults, logPath, writeState, type RunState } from "./state";
 
 export interface LocalRunnerOptions {
@@ -43,15 +45,15 @@ export function appendLog(path: string, line: string): void {
 }
 
 /**
- * Starts `lukelab entity-typing run` for a run with its output appended to `log`; the caller
+ * Starts `lukelab <task> run` for a run of the plan with its output appended to `log`; the caller
  * records the attempt. The child inherits nothing but the log file.
  */
-export function spawnRun(run: PlannedRun, log: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+export function spawnRun(plan: Pick<SweepPlan, "task">, run: PlannedRun, log: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   mkdirSync(dirname(log), { recursive: true });
   const fd = openSync(log, "a");
   try {
     // The run stops itself when this process dies without stopping it (runner-watch.ts).
-    return spawn(process.execPath, [LUKELAB_BIN, "entity-typing", "run", ...run.argv], { stdio: ["ignore", fd, fd], env: { ...env, [RUNNER_PID_ENV]: String(process.pid) } });
+    return spawn(process.execPath, [LUKELAB_BIN, ...sweepTask(plan.task).command, ...run.argv], { stdio: ["ignore", fd, fd], env: { ...env, [RUNNER_PID_ENV]: String(process.pid) } });
   } finally {
     closeSync(fd);
   }
@@ -88,7 +90,7 @@ export function runLocal(plan: SweepPlan, runs: readonly PlannedRun[], opts: Loc
       const log = logPath(plan, run);
       const attempt = beginAttempt(plan, run, { runner: "local", host: hostname(), pid: process.pid });
       appendLog(log, `\n=== ${run.name}: attempt ${attempt.attempts}, started ${attempt.started} on ${hostname()} (local runner) ===`);
-      const child = spawnRun(run, log, opts.env);
+      const child = spawnRun(plan, run, log, opts.env);
       active.set(child, run);
       if (child.pid !== undefined) beginOwner(plan, run, attempt, child.pid);
       say(`started ${run.name} (attempt ${attempt.attempts}, pid ${child.pid})`);

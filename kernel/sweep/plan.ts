@@ -1,6 +1,6 @@
 /**
  * A sweep's plan: the list of runs, each with a stable folder name, the options it sets and the
- * `entity-typing run` command that does it. The plan lives in the sweep folder as plan.json (read by
+ * `entity-typing run` (or `ner run`, the sweep's task) command that does it. The plan lives in the sweep folder as plan.json (read by
  * the runners and by every job-array task, which finds its run by index) and plan.txt (for people).
  *
  * Layout of a sweep folder (--output-dir):
@@ -18,9 +18,10 @@ import { readJsonObject } from "../io/read";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import { fingerprintDifferences } from "../train/resume";
-import { DEFAULT_OPTIONS, OPTION_SPECS, resolveOptions, runFingerprint, type EntityTypingOptions } from "../tasks/entity-typing/options";
+import type { EntityTypingOptions } from "../tasks/entity-typing/options";
 import { checkSweep, objectSource, readSweepFile, sweepKeyOf, type CheckedSweep, type SweepDefinition } from "./definition";
 import { gridName, oneAtATimeName, pythonStr } from "./naming";
+import { sweepTask, type SweepTask } from "./tasks";
 
 export const PLAN_FILE = "plan.json";
 export const PLAN_TEXT = "plan.txt";
@@ -39,13 +40,15 @@ export interface PlannedRun {
   vary: Record<string, unknown>;
   /** Every option of the run, defaults filled in, by sweep key (snake_case). */
   options: Record<string, unknown>;
-  /** The arguments of `lukelab entity-typing run` (only what differs from the defaults is spelled out, and the output folder). */
+  /** The arguments of `lukelab <task> run` (only what differs from the defaults is spelled out, and the output folder). */
   argv: string[];
 }
 
 export interface SweepPlan {
   format: string;
   name: string;
+  /** The task of every run; absent: entity-typing (plans written before NER sweeps). */
+  task?: SweepTask;
   kind: CheckedSweep["kind"];
   /** The sweep file, or "sweep definition" for an object. */
   source: string;
@@ -67,14 +70,15 @@ export interface PlanOptions {
   baseDir?: string;
 }
 
-/** The command-line arguments that give a run these options (defaults left out). */
-export function optionsToArgv(options: Partial<EntityTypingOptions>): string[] {
+/** The command-line arguments that give a run of the task these options (defaults left out). */
+export function optionsToArgv(options: Partial<EntityTypingOptions>, task?: SweepTask): string[] {
+  const { specs, defaults } = sweepTask(task);
   const argv: string[] = [];
-  for (const spec of OPTION_SPECS) {
-    const value = options[spec.key];
+  for (const spec of specs) {
+    const value = (options as Record<string, unknown>)[spec.key];
     if (value === undefined) continue;
     if (spec.kind === "switch") {
-      if (value !== (DEFAULT_OPTIONS as Partial<EntityTypingOptions>)[spec.key]) argv.push(value ? spec.flags[0] : spec.flags[1]);
+      if (value !== defaults[spec.key]) argv.push(value ? spec.flags[0] : spec.flags[1]);
     } else if (spec.kind === "flag") {
       if (value) argv.push(spec.flags[0]);
     } else argv.push(spec.flags[0], String(value));
@@ -82,9 +86,9 @@ export function optionsToArgv(options: Partial<EntityTypingOptions>): string[] {
   return argv;
 }
 
-function fullOptions(options: EntityTypingOptions): Record<string, unknown> {
+function fullOptions(options: Record<string, unknown>, task: SweepTask): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const spec of OPTION_SPECS) {
+  for (const spec of sweepTask(task).specs) {
     if (spec.key === "restart" || spec.key === "overwriteOutputDir") continue;
     out[sweepKeyOf(spec)] = options[spec.key] ?? null;
   }
@@ -121,9 +125,9 @@ function expand(sweep: CheckedSweep, opts: PlanOptions): PlannedRun[] {
     for (const p of point) (set as Record<string, unknown>)[p.key] = p.value;
     if (opts.resumeSteps !== undefined) set.resumeSteps = opts.resumeSteps;
     const runDir = join(outputDir, name);
-    let resolved: EntityTypingOptions;
+    let resolved: Record<string, unknown>;
     try {
-      resolved = resolveOptions({ ...set, outputDir: runDir });
+      resolved = sweepTask(sweep.task).resolve({ ...set, outputDir: runDir });
     } catch (err) {
       throw new Error(`${where}: ${(err as Error).message}`);
     }
@@ -132,17 +136,18 @@ function expand(sweep: CheckedSweep, opts: PlanOptions): PlannedRun[] {
       name,
       outputDir: runDir,
       vary: Object.fromEntries(point.map((p) => [p.param, p.value])),
-      options: fullOptions(resolved),
-      argv: ["--output-dir", runDir, ...optionsToArgv(set)],
+      options: fullOptions(resolved, sweep.task),
+      argv: ["--output-dir", runDir, ...optionsToArgv(set, sweep.task)],
     };
   });
 }
 
-/** The resume fingerprint of a planned run: what must not change once it has started. */
-export function runIdentity(run: PlannedRun): Record<string, unknown> {
+/** The resume fingerprint of a planned run of the task: what must not change once it has started. */
+export function runIdentity(run: PlannedRun, task?: SweepTask): Record<string, unknown> {
+  const { specs, fingerprint } = sweepTask(task);
   const options: Record<string, unknown> = {};
-  for (const spec of OPTION_SPECS) if (sweepKeyOf(spec) in run.options) options[spec.key] = run.options[sweepKeyOf(spec)] ?? undefined;
-  return runFingerprint(options as unknown as EntityTypingOptions);
+  for (const spec of specs) if (sweepKeyOf(spec) in run.options) options[spec.key] = run.options[sweepKeyOf(spec)] ?? undefined;
+  return fingerprint(options);
 }
 
 /**
@@ -159,10 +164,13 @@ export function planSweep(def: string | SweepDefinition | CheckedSweep, opts: Pl
   if (previous) {
     const before = new Map(previous.runs.map((r) => [r.name, r]));
     nextIndex = previous.nextIndex;
+    if ((previous.task ?? "entity-typing") !== sweep.task) {
+      throw new Error(`${join(outputDir, PLAN_FILE)}: the sweep folder holds ${previous.task ?? "entity-typing"} runs, this sweep's task is ${sweep.task}; use another --output-dir`);
+    }
     for (const run of runs) {
       const old = before.get(run.name);
       if (!old) continue;
-      const differences = fingerprintDifferences(runIdentity(old), runIdentity(run));
+      const differences = fingerprintDifferences(runIdentity(old, sweep.task), runIdentity(run, sweep.task));
       if (differences.length) {
         throw new Error(
           `${join(outputDir, PLAN_FILE)}: run ${run.name} was planned with other options:\n  ${differences.join("\n  ")}\n` +
@@ -176,6 +184,7 @@ export function planSweep(def: string | SweepDefinition | CheckedSweep, opts: Pl
   return {
     format: FORMAT,
     name: sweep.name,
+    ...(sweep.task === "entity-typing" ? {} : { task: sweep.task }),
     kind: sweep.kind,
     source: sweep.source.where === "sweep definition" ? "sweep definition" : resolve(sweep.source.where),
     outputDir,
@@ -207,7 +216,8 @@ export function planText(plan: SweepPlan): string {
   const rows = plan.runs.map((r) => [String(r.index), r.name, ...plan.parameters.map((p) => (p in r.vary ? JSON.stringify(r.vary[p]) : "-"))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  const commands = plan.runs.map((r) => `[${r.index}] lukelab entity-typing run ${r.argv.map(shellQuote).join(" ")}`);
+  const command = sweepTask(plan.task).command.join(" ");
+  const commands = plan.runs.map((r) => `[${r.index}] lukelab ${command} ${r.argv.map(shellQuote).join(" ")}`);
   return [
     `sweep ${plan.name}: ${plan.kind}, ${plan.runs.length} runs, from ${plan.source}`,
     `folder: ${plan.outputDir}`,

@@ -36,18 +36,18 @@ else:
 report = classification_report(gold, pred, output_dict=True, zero_division=0)
 per_type = {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"], "support": int(v["support"])}
             for k, v in report.items() if not k.endswith(" avg")}
-# Confusion over spans: gold entity → type predicted for exactly its span (or O); predicted entities
-# whose span is no gold entity's → row O.
+# Confusion over spans: gold entity → type predicted for exactly its span (or none); predicted entities
+# whose span is no gold entity's → row none.
 g_ents, p_ents = get_entities(gold), get_entities(pred)
 pred_by_span = {(s, e): t for t, s, e in p_ents}
 gold_spans = {(s, e) for _, s, e in g_ents}
 confusion = {}
 for t, s, e in g_ents:
-    key = f"{t}>{pred_by_span.get((s, e), 'O')}"
+    key = f"{t}>{pred_by_span.get((s, e), 'none')}"
     confusion[key] = confusion.get(key, 0) + 1
 for t, s, e in p_ents:
     if (s, e) not in gold_spans:
-        confusion[f"O>{t}"] = confusion.get(f"O>{t}", 0) + 1
+        confusion[f"none>{t}"] = confusion.get(f"none>{t}", 0) + 1
 
 print(json.dumps({
     "confusion": confusion,

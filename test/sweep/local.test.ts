@@ -5,7 +5,6 @@
  * SIGTERM to the runner stops its runs and leaves every state file consistent.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -14,23 +13,11 @@ import { readPlan } from "../../kernel/sweep/plan";
 import { runSweep, sweepStatus } from "../../kernel/sweep/runner";
 import { localProcessAlive, readState, type RunState } from "../../kernel/sweep/state";
 import { FIXTURES, ROOT, tmpDir } from "../helpers";
+import { sweep } from "./sweep-cli";
 
-const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
 const MICRO = join(FIXTURES, "training", "micro-config.json");
 
-/** `lukelab sweep …` as a child process; resolves with its exit code and output. */
-function sweep(args: string[], onSpawn?: (pid: number) => void): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "sweep", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    onSpawn?.(child.pid!);
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 const states = (dir: string): RunState[] => {
   const plan = readPlan(dir);

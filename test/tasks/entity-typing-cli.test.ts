@@ -6,16 +6,16 @@
  * killed with SIGKILL twice that ends with the same results as an uninterrupted one.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadLuke } from "../../kernel/inference/luke";
-import { readResults, type EntityTypingResults } from "../../kernel/tasks/entity-typing/results";
+import { readResults } from "../../kernel/tasks/entity-typing/results";
 import { decodeAttentionRecord, type AttentionRecord } from "../../kernel/tasks/entity-typing/attention-records";
 import { toEncodeInput } from "../../kernel/tasks/entity-typing/inputs";
 import { readOpenEntityDir } from "../../kernel/data/open-entity";
-import { FIXTURES, ROOT, ready, runPython, tmpDir } from "../helpers";
+import { FIXTURES, ROOT, metricsOf, ready, runAndKill, runPython, tmpDir } from "../helpers";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
@@ -143,34 +143,6 @@ test("malformed data stops the run with file and example, before anything is wri
   assert.match(usage.stderr, /--learning-rate must be a number, got fast/);
 });
 
-/** Starts the CLI and SIGKILLs it once its last resume checkpoint is at `killAt` steps or more. */
-function runAndKill(args: string[], out: string, killAt: number): Promise<{ killed: boolean; step?: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    let killedAt: number | undefined;
-    const poll = setInterval(() => {
-      try {
-        const state = JSON.parse(readFileSync(join(out, ".resume", "state.json"), "utf8"));
-        if (state.step >= killAt && killedAt === undefined) {
-          killedAt = state.step;
-          child.kill("SIGKILL");
-        }
-      } catch {
-        // not written yet, or being replaced
-      }
-    }, 15);
-    child.on("exit", (code, signal) => {
-      clearInterval(poll);
-      if (signal === "SIGKILL") resolve({ killed: true, step: killedAt });
-      else if (code === 0) resolve({ killed: false });
-      else reject(new Error(`the run failed (${code}): ${stderr}`));
-    });
-  });
-}
-
-const metricsOf = (r: EntityTypingResults) => Object.fromEntries(Object.entries(r).filter(([k]) => /^(dev|test)_|^best_epoch$/.test(k)));
 
 test("a run killed with SIGKILL and started again ends with the uninterrupted run's results", { timeout: 300_000 }, async () => {
   const args = (out: string) => [

@@ -108,6 +108,7 @@ export async function command(argv: readonly string[]): Promise<number> {
 
   const lines: string[] = [];
   for (const s of embedding.skipped) lines.push(`skipped ${s.file}: ${s.reason.split("\n").join("\n    ")}`);
+  if (embedding.leftOut.length) lines.push(`left out ${embedding.leftOut.length} NER run${embedding.leftOut.length === 1 ? "" : "s"} (${embedding.leftOut.join(", ")}): runs are embedded by entity typing's label confusion matrices`);
   const v = embedding.vectors;
   lines.push(`embedded ${v.runs.length} runs under ${dataDir} by ${v.features.length} numbers each (${v.split} ${v.matrices.join(" + ")}, ${v.normalize === "rows" ? "row-normalised" : "counts"})`);
   if (embedding.pca) {

@@ -14,7 +14,7 @@ import { aq, type ColumnTable } from "../arquero";
 import { writeFileAtomic } from "../../io/atomic";
 import { writeFigureHtml } from "../html";
 import type { PlotlyPayload } from "../../portable/plotly-payload";
-import { loadRuns, varyingParameters, type RunCollection, type SkippedRun } from "../runs";
+import { loadRuns, runTable, varyingParameters, type RunCollection, type SkippedRun } from "../runs";
 import { figureSvg } from "../static-svg";
 import { embeddingFigure } from "./figures";
 import { pca, type PcaResult } from "./pca";
@@ -57,6 +57,8 @@ export interface RunEmbedding {
   colorBy?: string;
   pca?: PcaResult & { axisTitles: string[] };
   tsne?: TsneResult & { axisTitles: string[] };
+  /** NER runs of the folder, left out: their span confusion is not entity typing's label matrices. */
+  leftOut: string[];
   /** "run_vectors", "pca_coordinates", "pca_explained_variance", "tsne_coordinates". */
   tables: Record<string, ColumnTable>;
   /** "pca", "tsne". */
@@ -72,7 +74,14 @@ export function defaultColorBy(collection: Pick<RunCollection, "runs" | "paramet
 
 /** Embeds every run under `source` (a folder, or loaded runs). Throws with a clear message on bad input. */
 export function embedRuns(source: string | RunCollection, options: EmbedOptions = {}): RunEmbedding {
-  const collection = typeof source === "string" ? loadRuns(source) : source;
+  const loaded = typeof source === "string" ? loadRuns(source) : source;
+  // Runs are embedded by entity typing's confusion matrices: NER runs (span confusion) are left out.
+  const typing = loaded.runs.filter((r) => r.task !== "ner");
+  const leftOut = loaded.runs.filter((r) => r.task === "ner").map((r) => r.folder);
+  if (leftOut.length > 0 && typing.length === 0) {
+    throw new Error(`${loaded.root}: only NER runs (${leftOut.length}); embedding compares entity-typing runs by their label confusion matrices (for NER runs see \`lukelab analyze\`: span confusion and F1 per type)`);
+  }
+  const collection = leftOut.length ? { ...loaded, runs: typing, ...runTable(typing) } : loaded;
   const method = options.method ?? "both";
   if (!["pca", "tsne", "both"].includes(method)) throw new Error(`method must be pca, tsne or both, found ${JSON.stringify(method)}`);
   const dims = options.dims ?? 2;
@@ -106,7 +115,7 @@ export function embedRuns(source: string | RunCollection, options: EmbedOptions 
   vectors.features.forEach((f, j) => (vectorColumns[f] = vectors.vectors.map((v) => v[j])));
   tables.run_vectors = aq().table(vectorColumns);
 
-  const out: RunEmbedding = { collection, vectors, colorBy, tables, figures, skipped: collection.skipped };
+  const out: RunEmbedding = { collection, vectors, colorBy, leftOut, tables, figures, skipped: collection.skipped };
   if (method === "pca" || method === "both") {
     const result = pca(vectors.vectors, dims);
     const axisTitles = result.explainedVarianceRatio.map((r, k) => `PC${k + 1} (${(r * 100).toFixed(1)} %)`);

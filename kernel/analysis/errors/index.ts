@@ -20,7 +20,7 @@ import { REJECT, withReject } from "../confusion";
 import type { TypingExample } from "../../data/open-entity";
 import type { FigureExample, PlotlyPayload } from "../../portable/plotly-payload";
 import { figureExample, splitExamples, splitPredictions, type EvalSplit, type SplitPredictions } from "../predictions";
-import type { ParameterValue, RunRecord } from "../runs";
+import { taskOfRun, type ParameterValue, type RunRecord } from "../runs";
 import { BLUES } from "../static-svg";
 import { readResults } from "../../tasks/entity-typing/results";
 
@@ -77,7 +77,7 @@ export function readRunFolder(dir: string): RunRecord {
   for (const [k, v] of Object.entries(results.experimental_configurations.log_parameters)) {
     if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") parameters[k] = v;
   }
-  return { folder: dir, dir: resolve(dir), results, parameters };
+  return { folder: dir, dir: resolve(dir), results, task: taskOfRun(results), parameters };
 }
 
 /** The k most probable labels of one row of logits. */
@@ -95,6 +95,9 @@ export function topLabelProbabilities(logits: readonly number[], labels: readonl
  */
 export function misclassifiedExamples(run: RunRecord | string, split: EvalSplit = "test", options: ErrorOptions = {}): ErrorAnalysis {
   const record = typeof run === "string" ? readRunFolder(run) : run;
+  if (record.task === "ner") {
+    throw new Error(`${join(record.folder, "results.json")}: a NER run; error analysis is of entity-typing runs (a NER run's errors are its ${split}_predictions.txt, and \`lukelab analyze\` draws its span confusion)`);
+  }
   const predictions = splitPredictions(record, split);
   if (!predictions) {
     throw new Error(`${join(record.folder, "results.json")}: has no ${split} predictions (evaluation_predict_label.${split}) and there is no ${split}_predictions.jsonl beside it`);

@@ -4,6 +4,7 @@
  */
 import { EntityTypingUsageError, OPTION_SPECS, DEFAULT_OPTIONS, type EntityTypingOptions, type OptionSpec } from "./options";
 import { exitWithRunner } from "../../sweep/runner-watch";
+import type { EntityTypingResults } from "./results";
 import { runEntityTyping } from "./run";
 import { summaryLines } from "./summary";
 
@@ -80,19 +81,35 @@ export function parseEntityTypingArgs(argv: readonly string[], specs: readonly O
   return { options: options as Partial<EntityTypingOptions>, ignored, help };
 }
 
+/** The usage lines of one group of an option table, each with its default. */
+export function usageSection(specs: readonly OptionSpec[], defaults: object, group: OptionSpec["group"]): string {
+  const given = defaults as Record<string, unknown>;
+  return specs
+    .filter((s) => s.group === group)
+    .map((s) => {
+      const flags = s.kind === "switch" ? `${s.flags[0]}/${s.flags[1]}` : s.flags.join(", ");
+      const value = s.kind === "switch" || s.kind === "flag" ? "" : s.kind === "choice" ? ` ${s.choices!.join("|")}` : s.kind === "string" ? " TEXT" : " N";
+      const d = given[s.key];
+      const def = d === undefined ? "" : s.kind === "switch" ? ` [default: ${d ? s.flags[0] : s.flags[1]}]` : s.kind === "flag" ? "" : ` [default: ${d}]`;
+      return `  ${(flags + value).padEnd(52)} ${s.help}${def}`;
+    })
+    .join("\n");
+}
+
+/** What a finished run prints: where results.json is, the best epoch, dev and test figures. */
+export function outcomeLines(outcome: { outputDir: string; resumed: boolean; results: EntityTypingResults }): string[] {
+  const r = outcome.results;
+  const fmt = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(4));
+  const lines = [`results: ${outcome.outputDir}/results.json${outcome.resumed ? " (resumed run)" : ""}`];
+  if (r.best_epoch !== undefined) lines.push(`best epoch: ${r.best_epoch}`);
+  if (r.dev_f1 !== undefined) lines.push(`dev:  precision ${fmt(r.dev_precision)}  recall ${fmt(r.dev_recall)}  f1 ${fmt(r.dev_f1)}`);
+  if (r.test_f1 !== undefined) lines.push(`test: precision ${fmt(r.test_precision)}  recall ${fmt(r.test_recall)}  f1 ${fmt(r.test_f1)}`);
+  return lines;
+}
+
 /** The usage text, generated from the option table. */
 export function entityTypingUsage(): string {
-  const defaults = DEFAULT_OPTIONS as Partial<EntityTypingOptions>;
-  const section = (group: OptionSpec["group"]) =>
-    OPTION_SPECS.filter((s) => s.group === group)
-      .map((s) => {
-        const flags = s.kind === "switch" ? `${s.flags[0]}/${s.flags[1]}` : s.flags.join(", ");
-        const value = s.kind === "switch" || s.kind === "flag" ? "" : s.kind === "choice" ? ` ${s.choices!.join("|")}` : s.kind === "string" ? " TEXT" : " N";
-        const d = defaults[s.key];
-        const def = d === undefined ? "" : s.kind === "switch" ? ` [default: ${d ? s.flags[0] : s.flags[1]}]` : s.kind === "flag" ? "" : ` [default: ${d}]`;
-        return `  ${(flags + value).padEnd(52)} ${s.help}${def}`;
-      })
-      .join("\n");
+  const section = (group: OptionSpec["group"]) => usageSection(OPTION_SPECS, DEFAULT_OPTIONS, group);
   return `lukelab entity-typing run — fine-tune and evaluate LUKE on Open Entity, as the original's
 \`python -m examples.cli entity-typing run\` (global options may come before or after "run").
 
@@ -146,13 +163,7 @@ export async function entityTypingCommand(argv: readonly string[]): Promise<numb
   exitWithRunner();
   const outcome = await runEntityTyping(parsed.options);
   outcome.luke.dispose();
-  const r = outcome.results;
-  const fmt = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(4));
-  const lines = [`results: ${outcome.outputDir}/results.json${outcome.resumed ? " (resumed run)" : ""}`];
-  if (r.best_epoch !== undefined) lines.push(`best epoch: ${r.best_epoch}`);
-  if (r.dev_f1 !== undefined) lines.push(`dev:  precision ${fmt(r.dev_precision)}  recall ${fmt(r.dev_recall)}  f1 ${fmt(r.dev_f1)}`);
-  if (r.test_f1 !== undefined) lines.push(`test: precision ${fmt(r.test_precision)}  recall ${fmt(r.test_recall)}  f1 ${fmt(r.test_f1)}`);
-  lines.push(...summaryLines(r));
+  const lines = [...outcomeLines(outcome), ...summaryLines(outcome.results)];
   process.stdout.write(lines.join("\n") + "\n");
   return 0;
 }

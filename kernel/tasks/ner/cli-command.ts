@@ -2,7 +2,9 @@
  * `lukelab ner run [options]`: entity typing's option parser (click-style names, --do-x/--no-x
  * switches) over NER's option table; the work is runNer.
  */
-import { parseEntityTypingArgs } from "../entity-typing/cli-command";
+import { exitWithRunner } from "../../sweep/runner-watch";
+import { outcomeLines, parseEntityTypingArgs, usageSection } from "../entity-typing/cli-command";
+import type { OptionSpec } from "../entity-typing/options";
 import { NER_DEFAULTS, NER_OPTION_SPECS, type NerOptions } from "./options";
 import { runNer } from "./run";
 
@@ -12,17 +14,7 @@ export class NerUsageError extends Error {
 }
 
 export function nerUsage(): string {
-  const defaults = NER_DEFAULTS as unknown as Record<string, unknown>;
-  const section = (group: string) =>
-    NER_OPTION_SPECS.filter((s) => s.group === group)
-      .map((s) => {
-        const flags = s.kind === "switch" ? `${s.flags[0]}/${s.flags[1]}` : s.flags.join(", ");
-        const value = s.kind === "switch" || s.kind === "flag" ? "" : s.kind === "choice" ? ` ${s.choices!.join("|")}` : s.kind === "string" ? " TEXT" : " N";
-        const d = defaults[s.key];
-        const def = d === undefined ? "" : s.kind === "switch" ? ` [default: ${d ? s.flags[0] : s.flags[1]}]` : s.kind === "flag" ? "" : ` [default: ${d}]`;
-        return `  ${(flags + value).padEnd(52)} ${s.help}${def}`;
-      })
-      .join("\n");
+  const section = (group: OptionSpec["group"]) => usageSection(NER_OPTION_SPECS, NER_DEFAULTS, group);
   return `lukelab ner run — named entity recognition on CoNLL-2003 as upstream LUKE's NER example does it
 (every word span of a sentence classified as an entity type or NIL, spans kept greedily by score).
 
@@ -61,14 +53,11 @@ export async function nerCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   for (const note of parsed.ignored) process.stderr.write(`[ner] ${note}\n`);
+  // Started by a sweep's runner: stop when the runner dies (as entity-typing run does).
+  exitWithRunner();
   const outcome = await runNer(parsed.options as Partial<NerOptions>);
   outcome.luke.dispose();
-  const r = outcome.results;
-  const fmt = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(4));
-  const lines = [`results: ${outcome.outputDir}/results.json${outcome.resumed ? " (resumed run)" : ""}`];
-  if (r.best_epoch !== undefined) lines.push(`best epoch: ${r.best_epoch}`);
-  if (r.dev_f1 !== undefined) lines.push(`dev:  precision ${fmt(r.dev_precision)}  recall ${fmt(r.dev_recall)}  f1 ${fmt(r.dev_f1)}`);
-  if (r.test_f1 !== undefined) lines.push(`test: precision ${fmt(r.test_precision)}  recall ${fmt(r.test_recall)}  f1 ${fmt(r.test_f1)}`);
+  const lines = outcomeLines(outcome);
   process.stdout.write(lines.join("\n") + "\n");
   return 0;
 }

@@ -15,7 +15,8 @@ export {
   type SpanFeature,
   type SpanOptions,
 } from "./inputs";
-export { decodeSpans, nerMetrics, seqevalEntities, spanConfusion, spansToTags, type NerMetrics, type ScoredSpan, type TypedSpan } from "./metrics";
+export { NO_SPAN, decodeSpans, nerMetrics, seqevalEntities, spanConfusion, spansToTags, type NerMetrics, type ScoredSpan, type TypedSpan } from "./metrics";
 export { evaluateNer, predictionLines, scoreSpans, type NerEvaluation, type SpanCandidate } from "./evaluate";
 export { nerCommand, nerUsage, NerUsageError } from "./cli-command";
 export { recognizeEntities, splitWords as splitNerWords, type RecognizedEntity } from "./notebook";
+export { nerAttention, type NerAttentionOptions, type NerAttentionSpan, type NerAttentionView } from "./attention";

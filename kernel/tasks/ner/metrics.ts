@@ -114,22 +114,25 @@ export function nerMetrics(gold: readonly (readonly string[])[], predicted: read
   return { ...prfFromCounts(counts), ...counts, perType };
 }
 
+/** The span confusion's last row and column: no entity with exactly that span (missed or spurious). */
+export const NO_SPAN = "none";
+
 /**
- * Per-type confusion over spans: rows are gold types, columns predicted types, with "O" for "no
+ * Per-type confusion over spans: rows are gold types, columns predicted types, with "none" for "no
  * entity with exactly this span". A gold entity lands in (its type, the type predicted for the same
- * span, or O); a predicted entity whose span is no gold entity's lands in (O, its type). The
- * diagonal is the correct entities; (O, O) stays 0.
+ * span, or none); a predicted entity whose span is no gold entity's lands in (none, its type). The
+ * diagonal is the correct entities; (none, none) stays 0.
  */
 export function spanConfusion(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): { labels: string[]; matrix: number[][] } {
   const g = seqevalEntities(gold);
   const p = seqevalEntities(predicted);
-  const labels = [...[...new Set([...g, ...p].map((c) => c.type))].sort(), "O"];
+  const labels = [...[...new Set([...g, ...p].map((c) => c.type))].sort(), NO_SPAN];
   const at = new Map(labels.map((l, i) => [l, i]));
   const matrix = labels.map(() => labels.map(() => 0));
   const span = (c: Chunk) => `${c.start}\t${c.end}`;
   const predBySpan = new Map(p.map((c) => [span(c), c.type]));
   const goldSpans = new Set(g.map(span));
-  for (const c of g) matrix[at.get(c.type)!][at.get(predBySpan.get(span(c)) ?? "O")!]++;
-  for (const c of p) if (!goldSpans.has(span(c))) matrix[at.get("O")!][at.get(c.type)!]++;
+  for (const c of g) matrix[at.get(c.type)!][at.get(predBySpan.get(span(c)) ?? NO_SPAN)!]++;
+  for (const c of p) if (!goldSpans.has(span(c))) matrix[at.get(NO_SPAN)!][at.get(c.type)!]++;
   return { labels, matrix };
 }

@@ -55,14 +55,13 @@ export function splitWords(text: string): { word: string; start: number; end: nu
   return sentences.filter((s) => s.length > 0);
 }
 
-/** Entities of `text` by a span-classification model (labels from its config, NIL first). */
-export async function recognizeEntities(luke: Luke, text: string, options: Partial<SpanOptions> & { batchSize?: number } = {}): Promise<RecognizedEntity[]> {
-  if (typeof text !== "string") throw new Error(`recognizeEntities: text must be a string, found ${typeof text}`);
+/** The words, sentences and span inputs of a raw text, as `ner run` builds them (labels from the model's config). */
+export function textFeatures(luke: Luke, text: string, options: Partial<SpanOptions>, caller: string) {
+  if (typeof text !== "string") throw new Error(`${caller}: text must be a string, found ${typeof text}`);
   if (luke.model.head !== "entity_span_classification") {
-    throw new Error(`recognizeEntities needs a model with the entity_span_classification head (a ner run folder or luke-large-finetuned-conll-2003); this one's head is "${luke.model.head}"`);
+    throw new Error(`${caller} needs a model with the entity_span_classification head (a ner run folder or luke-large-finetuned-conll-2003); this one's head is "${luke.model.head}"`);
   }
   const sentences = splitWords(text);
-  if (!sentences.length) return [];
   const labels = labelNames(luke.config);
   const positions = luke.config.maxPositionEmbeddings - luke.config.padTokenId - 1;
   const span = { ...DEFAULT_SPAN_OPTIONS, ...options };
@@ -71,9 +70,15 @@ export async function recognizeEntities(luke: Luke, text: string, options: Parti
     index: 0,
     sentences: sentences.map((s) => ({ words: s.map((w) => w.word), tags: s.map(() => "O"), entities: [], line: 0 })),
   };
-  const { features } = buildSpanFeatures(luke.tokenizer, [doc], labels, span, "text");
+  const { features } = sentences.length ? buildSpanFeatures(luke.tokenizer, [doc], labels, span, "text") : { features: [] };
+  return { sentences, labels, features, chars: Array.from(text) };
+}
+
+/** Entities of `text` by a span-classification model (labels from its config, NIL first). */
+export async function recognizeEntities(luke: Luke, text: string, options: Partial<SpanOptions> & { batchSize?: number } = {}): Promise<RecognizedEntity[]> {
+  const { sentences, labels, features, chars } = textFeatures(luke, text, options, "recognizeEntities");
+  if (!sentences.length) return [];
   const candidates = await scoreSpans(luke.model, features, labels, sentences.length, { batchSize: options.batchSize ?? 8 });
-  const chars = Array.from(text);
   const out: RecognizedEntity[] = [];
   candidates.forEach((c, i) => {
     for (const s of decodeSpans(c) as typeof c) {
