@@ -35,6 +35,7 @@ import { checkOutputDir } from "./output-dir";
 import { logParameters, notApplicableNotes, resolveOptions, runFingerprint, type EntityTypingOptions } from "./options";
 import { validateResults, type EntityTypingResults } from "./results";
 import { baselineRecord } from "./baseline";
+import { PROGRESS_FILE, PROGRESS_FORMAT, type RunProgress } from "./progress";
 
 export interface RunHooks {
   /** Log lines (default: stderr unless --quiet). */
@@ -242,7 +243,10 @@ export async function runEntityTyping(partial: Partial<EntityTypingOptions>, hoo
     };
     const checked = validateResults(JSON.parse(JSON.stringify(all)), join(options.outputDir, "results.json"));
     writeFileAtomic(join(options.outputDir, "results.json"), JSON.stringify(all) + "\n");
-    if (options.doTrain) new ResumeStore<Meta>(options.outputDir, {}).clear();
+    if (options.doTrain) {
+      new ResumeStore<Meta>(options.outputDir, {}).clear();
+      rmSync(join(options.outputDir, PROGRESS_FILE), { force: true });
+    }
     return { results: checked, outputDir: options.outputDir, luke, resumed };
   } catch (err) {
     luke.dispose();
@@ -330,7 +334,24 @@ async function train(
       bestChanged = false;
     };
 
-    if (!point && options.doEvaluatePriorTrain) recordDev(await evaluate("dev", model, { label: "dev (before training)" }), "_epoch_no_training", 0, "no_training");
+    // progress.json (./progress): the dev metrics so far, for watchers of a run still training.
+    const writeProgress = (step: number) => {
+      const progress: RunProgress = {
+        format: PROGRESS_FORMAT,
+        step,
+        total_steps: trainer.totalSteps,
+        num_train_epochs: options.numTrainEpochs,
+        dev: meta.results,
+        best_epoch: meta.bestEpoch,
+        updated: new Date().toISOString(),
+      };
+      writeFileAtomic(join(options.outputDir, PROGRESS_FILE), JSON.stringify(progress) + "\n");
+    };
+
+    if (!point && options.doEvaluatePriorTrain) {
+      recordDev(await evaluate("dev", model, { label: "dev (before training)" }), "_epoch_no_training", 0, "no_training");
+      writeProgress(0);
+    }
 
     const bar = new ProgressBar("train", trainer.totalSteps, progressOptions);
     bar.start(trainer.step);
@@ -345,6 +366,7 @@ async function train(
         bestChanged = true;
       }
       evaluatedAt = step;
+      writeProgress(step);
     };
     await trainer.run({
       loss: (indices, dropoutSeed) => {
