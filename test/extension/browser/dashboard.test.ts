@@ -164,6 +164,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
     await waitFor(async () => (await progressCell().textContent()) === `epoch ${epoch + 1}/3 · dev F1 ${f1.toFixed(4)}`, `epoch ${epoch} of the running run shows`, 20_000);
   }
   assert.equal(await row(sweep.running).locator(`td[data-column="status"]`).textContent(), "running");
+  await page.locator(panel).screenshot({ path: join(ARTIFACTS, "dashboard-03-live-dark.png") });
   // It finishes: results.json, progress.json removed (as run.ts does).
   writeSyntheticRun(join(sweepDir, sweep.running), { learningRate: 0.01, seed: 12 });
   rmSync(progressFile);
