@@ -13,6 +13,7 @@ import { METRIC_COLUMNS } from "../../kernel/analysis/run-table";
 import { progressSummary, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import { el } from "../dom";
 import { RunsLoader, type DashboardData, type RunStatusView, type Source } from "./data";
+import { FigureSwitch, runDetails, runFigures, runsFigures } from "./figures";
 
 export const DASHBOARD_CLASS = "lukelab-dashboard";
 const STATUSES = ["done", "running", "queued", "interrupted", "failed", "pending"] as const;
@@ -67,6 +68,11 @@ export class RunsDashboard extends Widget {
   private readonly tableWrap = el("div", "lukelab-dashboard-table-wrap");
   private readonly broken = el("div", "lukelab-dashboard-broken");
   private readonly error = el("div", "lukelab-dashboard-error");
+  /** Figures over all runs, and the details of the run chosen in the table. */
+  private readonly overview = new FigureSwitch("runs-figures");
+  private readonly runView = new FigureSwitch("run-figures");
+  private readonly details = el("div", "lukelab-dashboard-details-host");
+  private selected: string | null = null;
 
   constructor(options: DashboardOptions) {
     super();
@@ -85,7 +91,7 @@ export class RunsDashboard extends Widget {
     head.append(refresh);
     this.error.hidden = true;
     this.broken.hidden = true;
-    this.node.append(head, this.summary, this.error, this.filterBar, this.tableWrap, this.broken);
+    this.node.append(head, this.summary, this.error, this.filterBar, this.tableWrap, this.broken, this.overview.node, this.details);
     this.node.dataset.state = "loading";
     this.node.tabIndex = -1;
   }
@@ -157,6 +163,8 @@ export class RunsDashboard extends Widget {
 
   override dispose(): void {
     this.stop();
+    this.overview.clear();
+    this.runView.clear();
     super.dispose();
   }
 
@@ -192,6 +200,30 @@ export class RunsDashboard extends Widget {
     this.renderFilters(all, d);
     this.renderTable(all, d);
     this.renderBroken(d);
+    // Figures are drawn again only when files changed (or on the first load), not on every poll.
+    const changed = d.fetched > 0 || this.loads === 0;
+    this.overview.set(runsFigures(d.runs, all.filter((r) => d.runs.some((run) => run.folder === r.folder)).map((r) => r.values)), changed);
+    this.renderDetails(changed);
+  }
+
+  /** Shows the details of a run (a folder with results), or hides them (null). */
+  select(folder: string | null): void {
+    this.selected = folder;
+    for (const tr of this.tableWrap.querySelectorAll("tbody tr")) tr.setAttribute("aria-selected", String((tr as HTMLElement).dataset.folder === folder));
+    this.renderDetails(true);
+  }
+
+  private renderDetails(redraw: boolean): void {
+    const run = this.data?.runs.find((r) => r.folder === this.selected);
+    if (!run) {
+      this.runView.clear();
+      this.details.replaceChildren();
+      return;
+    }
+    if (redraw || this.details.firstElementChild?.getAttribute("data-folder") !== run.folder) {
+      this.details.replaceChildren(runDetails(run, this.runView));
+      this.runView.set(runFigures(run), true);
+    }
   }
 
   private renderFilters(all: Row[], d: DashboardData): void {
@@ -265,6 +297,16 @@ export class RunsDashboard extends Widget {
     for (const r of this.visible(all)) {
       const tr = el("tr");
       tr.dataset.folder = r.folder;
+      if (d.runs.some((run) => run.folder === r.folder)) {
+        // A run with results: click or Enter shows its details.
+        tr.tabIndex = 0;
+        tr.setAttribute("aria-selected", String(r.folder === this.selected));
+        tr.addEventListener("click", () => this.select(r.folder));
+        tr.addEventListener("keydown", (e) => {
+          if (e.key === "Enter") this.select(r.folder);
+          else if (e.key === "Escape") this.select(null);
+        });
+      }
       if (r.status) tr.dataset.status = r.status.status;
       for (const c of columns) {
         const v = c === "status" ? r.status?.status : c === "progress" ? (r.progress ? progressSummary(r.progress).epochs : null) : r.values[c];

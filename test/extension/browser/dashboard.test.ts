@@ -64,7 +64,7 @@ const waitFor = async (check: () => Promise<boolean>, what: string, ms = 15_000)
   assert.fail(`timed out: ${what}`);
 };
 
-test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, sort, filter, status, broken runs, live, hidden", { timeout: 120_000 }, async () => {
+test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, sort, filter, status, broken runs, live, hidden", { timeout: 180_000 }, async () => {
   const sweepDir = join(lab.root, "sweep");
   const sweep = writeDashboardSweep(sweepDir);
   mkdirSync(join(lab.root, "plain"));
@@ -133,6 +133,38 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   await page.locator(`${panel} select[data-filter="status"]`).selectOption("queued");
   assert.deepEqual((await panelTable(page, panel)).rows.map((r) => r.folder), [sweep.queued]);
   await page.locator(`${panel} select[data-filter="status"]`).selectOption("");
+
+  // 4b. Figures over the runs, drawn by the Plotly widget when chosen: dev against test has the CSV's numbers.
+  const figure = (role: string) => page.locator(`${panel} [data-role="${role}"] .lukelab-plotly`);
+  const traces = (role: string) => figure(role).locator(".js-plotly-plot").evaluate((gd: any) => gd.data.map((t: any) => ({ name: t.name, x: t.x, y: t.y })));
+  assert.equal(await figure("runs-figures").count(), 0, "no figure before one is chosen");
+  await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="dev against test"]`).click();
+  await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
+  const f1 = (await traces("runs-figures")).find((t: any) => t.name === "F1");
+  const col = (c: string) => csvRows.map((r) => Number(r[header.indexOf(c)]));
+  assert.deepEqual([...f1.x].sort(), col("dev_f1").sort());
+  assert.deepEqual([...f1.y].sort(), col("test_f1").sort());
+  await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="dev F1 per epoch"]`).click();
+  await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
+  assert.equal((await traces("runs-figures")).length, csvRows.length, "one line per run");
+
+  // 4c. A run's details: Enter on its row (keyboard), then its figures.
+  const chosen = sweep.finished[3];
+  const chosenResults = JSON.parse(readFileSync(join(sweepDir, chosen, "results.json"), "utf8"));
+  await page.locator(`${panel} tr[data-folder="${chosen}"]`).focus();
+  await page.keyboard.press("Enter");
+  const details = page.locator(`${panel} [data-role="details"][data-folder="${chosen}"]`);
+  await details.waitFor({ timeout: 10_000 });
+  const option = (k: string) => details.locator(`[data-role="options"] tr`, { has: page.locator(`th`, { hasText: new RegExp(`^${k}$`) }) }).locator("td");
+  assert.equal(await option("learning_rate").textContent(), String(chosenResults.experimental_configurations.log_parameters.learning_rate));
+  assert.equal(await details.locator(`[data-role="epochs"] tr`).count(), 1 + 1 + chosenResults.experimental_configurations.log_parameters.num_train_epochs);
+  await details.locator(`button[data-figure="training loss"]`).click();
+  await details.locator(`.lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
+  const loss = await details.locator(".js-plotly-plot").evaluate((gd: any) => gd.data[0].y);
+  assert.deepEqual(loss, chosenResults.training_loss);
+  await details.locator(`button[data-figure="confusion (dev)"]`).click();
+  await details.locator(`.lukelab-plotly[data-state="ready"] .heatmaplayer`).first().waitFor({ timeout: 30_000 });
+  await page.locator(panel).screenshot({ path: join(ARTIFACTS, "dashboard-04-details.png") });
 
   // 5. Dark theme.
   await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
