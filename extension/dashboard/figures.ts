@@ -16,14 +16,18 @@ import { devCurve } from "../../kernel/tasks/entity-typing/results-schema";
 import { el } from "../dom";
 import { PlotlyWidget } from "../plotly/widget";
 
-export type FigureMaker = () => PlotlyPayload | undefined;
+export type FigureMaker = () => PlotlyPayload | undefined | Promise<PlotlyPayload | undefined>;
 
 /** The figures over all runs: name → maker. */
-export function runsFigures(runs: readonly RunRecord[], rows: readonly Record<string, unknown>[]): Record<string, FigureMaker> {
-  return {
+export function runsFigures(runs: readonly RunRecord[], rows: readonly Record<string, unknown>[], columns: Record<string, unknown[]>, varying: readonly string[]): Record<string, FigureMaker> {
+  const makers: Record<string, FigureMaker> = {
     "dev F1 per epoch": () => devProgressFigure(runs),
     "dev against test": () => devTestFigure(rows),
   };
+  for (const p of varying) {
+    makers[`F1 against ${p}`] = async () => (await import("./parameter-figure")).metricAgainstParameter(columns, p);
+  }
+  return makers;
 }
 
 /** The figures of one run: name → maker (undefined when the run lacks what the figure needs). */
@@ -58,6 +62,7 @@ export class FigureSwitch {
   private widget: PlotlyWidget | null = null;
   private makers: Record<string, FigureMaker> = {};
   private chosen = "";
+  private shown = 0;
 
   constructor(role: string) {
     this.node.dataset.role = role;
@@ -72,16 +77,25 @@ export class FigureSwitch {
       const b = el("button", "lukelab-attention-button", name);
       b.dataset.figure = name;
       b.setAttribute("aria-pressed", String(name === this.chosen));
-      b.addEventListener("click", () => this.show(name));
+      b.addEventListener("click", () => void this.show(name));
       this.buttons.append(b);
     }
-    if (this.chosen && redraw) this.show(this.chosen);
+    if (this.chosen && redraw) void this.show(this.chosen);
   }
 
-  show(name: string): void {
+  async show(name: string): Promise<void> {
     this.chosen = name;
+    const shown = ++this.shown;
     for (const b of this.buttons.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.figure === name));
-    const payload = this.makers[name]?.();
+    let payload: PlotlyPayload | undefined;
+    try {
+      payload = await this.makers[name]?.();
+    } catch (err) {
+      this.clear();
+      this.host.append(el("div", "lukelab-dashboard-error", `Cannot draw ${name}: ${(err as Error).message}`));
+      return;
+    }
+    if (shown !== this.shown) return; // another figure was chosen meanwhile
     this.clear();
     if (!payload) {
       this.host.append(el("div", "lukelab-dashboard-subtitle", `No ${name} figure: the runs have no data for it`));

@@ -202,7 +202,8 @@ export class RunsDashboard extends Widget {
     this.renderBroken(d);
     // Figures are drawn again only when files changed (or on the first load), not on every poll.
     const changed = d.fetched > 0 || this.loads === 0;
-    this.overview.set(runsFigures(d.runs, all.filter((r) => d.runs.some((run) => run.folder === r.folder)).map((r) => r.values)), changed);
+    const runRows = all.filter((r) => d.runs.some((run) => run.folder === r.folder)).map((r) => r.values);
+    this.overview.set(runsFigures(d.runs, runRows, d.columns, d.varying), changed);
     this.renderDetails(changed);
   }
 

@@ -147,6 +147,18 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="dev F1 per epoch"]`).click();
   await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
   assert.equal((await traces("runs-figures")).length, csvRows.length, "one line per run");
+  // Metric against a swept parameter, mean ± SD over seeds: the CLI's tables/summary_learning_rate.csv.
+  await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="F1 against learning_rate"]`).click();
+  await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
+  const [sHeader, ...sRows] = parseCsv(readFileSync(join(lab.dir, "analysis", "tables", "summary_learning_rate.csv"), "utf8"));
+  const summary = (c: string) => sRows.map((r) => Number(r[sHeader.indexOf(c)]));
+  const bars = await figure("runs-figures").locator(".js-plotly-plot").evaluate((gd: any) => gd.data.map((t: any) => ({ name: t.name, x: t.x, y: t.y, sd: t.error_y.array })));
+  assert.deepEqual(bars.map((t: any) => t.name), ["dev F1", "test F1"]);
+  for (const [i, m] of ["dev_f1", "test_f1"].entries()) {
+    assert.deepEqual(bars[i].x, summary("learning_rate"));
+    assert.deepEqual(bars[i].y, summary(`${m}_mean`));
+    assert.deepEqual(bars[i].sd, summary(`${m}_std`));
+  }
 
   // 4c. A run's details: Enter on its row (keyboard), then its figures.
   const chosen = sweep.finished[3];
