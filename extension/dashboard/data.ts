@@ -61,6 +61,8 @@ export interface DashboardData {
   progress: Map<string, RunProgress>;
   /** Files fetched by the last load (the others were unchanged). */
   fetched: number;
+  /** Whether anything differs from the previous load (a file fetched, added or gone). */
+  changed: boolean;
 }
 
 const STATE_DIR = "state";
@@ -77,6 +79,8 @@ export class RunsLoader {
   private cache = new Map<string, Cached>();
   private stateCache = new Map<string, { modified: string; state?: RunState; problem?: string }>();
   private progressCache = new Map<string, { modified: string; progress?: RunProgress }>();
+  /** The files seen by the last load, with their times: a load that sees the same has changed nothing. */
+  private lastSeen = "";
 
   constructor(
     private readonly source: Source,
@@ -140,7 +144,10 @@ export class RunsLoader {
     );
     const { columns, parameters } = runColumns(runs);
     const status = await this.statuses(stateEntries, runs, skipped);
-    return { root: this.root, runs, skipped, columns, parameters, varying: varyingParameters({ runs, parameters }), sweep: stateEntries.length > 0, status, progress, fetched };
+    const signature = JSON.stringify([files, progressEntries, stateEntries].map((list) => list.map((e) => [e.path, e.modified])));
+    const changed = signature !== this.lastSeen;
+    this.lastSeen = signature;
+    return { root: this.root, runs, skipped, columns, parameters, varying: varyingParameters({ runs, parameters }), sweep: stateEntries.length > 0, status, progress, fetched, changed };
   }
 
   private async readRun(path: string): Promise<Cached["value"]> {

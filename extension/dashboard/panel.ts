@@ -101,9 +101,12 @@ export class RunsDashboard extends Widget {
     if (this.loading) return this.loading;
     this.loading = (async () => {
       try {
-        this.data = await this.loader.load();
+        const data = await this.loader.load();
+        const first = this.data === null;
+        this.data = data;
         this.error.hidden = true;
-        this.render();
+        // A poll that found nothing new leaves the page alone (focus, scroll and figures stay).
+        if (first || data.changed || this.node.dataset.state !== "ready") this.render();
         this.node.dataset.state = "ready";
       } catch (err) {
         this.error.hidden = false;
@@ -188,6 +191,17 @@ export class RunsDashboard extends Widget {
   }
 
   private render(): void {
+    // The focused row or column header gets the focus back in the new table.
+    const active = document.activeElement as HTMLElement | null;
+    const focusRow = active?.closest?.("tr")?.getAttribute("data-folder");
+    const focusHeader = active?.closest?.("th")?.getAttribute("data-column");
+    const inTable = !!active && this.tableWrap.contains(active);
+    this.renderAll();
+    if (inTable && focusHeader) (this.tableWrap.querySelector(`th[data-column="${CSS.escape(focusHeader)}"] button`) as HTMLElement | null)?.focus();
+    else if (inTable && focusRow) (this.tableWrap.querySelector(`tr[data-folder="${CSS.escape(focusRow)}"]`) as HTMLElement | null)?.focus();
+  }
+
+  private renderAll(): void {
     const d = this.data!;
     const all = this.rows();
     const counts = new Map<string, number>();
@@ -201,7 +215,7 @@ export class RunsDashboard extends Widget {
     this.renderTable(all, d);
     this.renderBroken(d);
     // Figures are drawn again only when files changed (or on the first load), not on every poll.
-    const changed = d.fetched > 0 || this.loads === 0;
+    const changed = d.changed || this.loads === 0;
     const runRows = all.filter((r) => d.runs.some((run) => run.folder === r.folder)).map((r) => r.values);
     this.overview.set(runsFigures(d.runs, runRows, d.columns, d.varying), changed);
     this.renderDetails(changed);

@@ -64,7 +64,9 @@ test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; rel
 
   // A reload with nothing changed fetches nothing; a rewritten run is fetched alone.
   reads.length = 0;
-  assert.equal((await loader.load()).fetched, 0);
+  const same = await loader.load();
+  assert.equal(same.fetched, 0);
+  assert.equal(same.changed, false);
   assert.deepEqual(reads, []);
   const file = join(root, "sweeps", "s1", sweep.finished[2], "results.json");
   const results = JSON.parse(readFileSync(file, "utf8"));
@@ -73,6 +75,7 @@ test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; rel
   utimesSync(file, new Date(), new Date(Date.now() + 5000));
   const again = await loader.load();
   assert.equal(again.fetched, 1);
+  assert.equal(again.changed, true);
   assert.deepEqual(reads, [`sweeps/s1/${sweep.finished[2]}/results.json`]);
   assert.equal(again.columns.dev_f1[2], 0.987);
 });

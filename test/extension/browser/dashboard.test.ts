@@ -197,6 +197,8 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   const epochs = results.experimental_configurations.log_parameters.num_train_epochs as number;
   Object.assign(results, { [`dev_precision_epoch${epochs}`]: 0.9, [`dev_recall_epoch${epochs}`]: 0.9, [`dev_f1_epoch${epochs}`]: 0.9, best_epoch: epochs, dev_f1: 0.9 });
   writeFileSync(file, JSON.stringify(results));
+  // Keyboard focus on a column header stays there through live reloads.
+  await page.locator(`${panel} th[data-column="folder"] button`).focus();
   // The running run's epochs, as its trainer writes them to progress.json, one after the other.
   const progressFile = join(sweepDir, sweep.running, PROGRESS_FILE);
   const dev: Record<string, number> = { dev_precision_epoch_no_training: 0.1, dev_recall_epoch_no_training: 0.5, dev_f1_epoch_no_training: 0.1667 };
@@ -208,6 +210,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
     await waitFor(async () => (await progressCell().textContent()) === `epoch ${epoch + 1}/3 · dev F1 ${f1.toFixed(4)}`, `epoch ${epoch} of the running run shows`, 20_000);
   }
   assert.equal(await row(sweep.running).locator(`td[data-column="status"]`).textContent(), "running");
+  assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.closest("th")?.dataset.column), "folder", "the focus survives the reloads");
   await page.locator(panel).screenshot({ path: join(ARTIFACTS, "dashboard-03-live-dark.png") });
   // It finishes: results.json, progress.json removed (as run.ts does).
   writeSyntheticRun(join(sweepDir, sweep.running), { learningRate: 0.01, seed: 12 });
