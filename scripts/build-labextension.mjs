@@ -25,7 +25,13 @@ import { dirname, join } from "node:path";
 const require = createRequire(import.meta.url);
 const root = JSON.parse(readFileSync("package.json", "utf8"));
 const src = "lib/labextension-src";
-const shared = ["@jupyterlab/rendermime-interfaces", "@lumino/widgets"];
+// JupyterLab's own packages the extension imports: shared singletons from JupyterLab, never bundled.
+const shared = ["@jupyterlab/rendermime-interfaces", "@lumino/widgets", "@jupyterlab/application", "@jupyterlab/apputils", "@jupyterlab/filebrowser", "@jupyterlab/launcher", "@jupyterlab/services"];
+// A caret range, so that a newer JupyterLab 4 (e.g. 4.6.6 for packages recorded at 4.6.4) satisfies it.
+const version = (p) => {
+  const v = root.dependencies[p] ?? root.devDependencies[p];
+  return /^\d/.test(v) ? `^${v}` : v;
+};
 const pkg = {
   name: root.name,
   version: root.version,
@@ -34,9 +40,11 @@ const pkg = {
   main: "extension/index.js",
   style: "style/index.css",
   keywords: ["jupyter", "jupyterlab", "jupyterlab-extension", "mimerenderer"],
-  dependencies: Object.fromEntries(shared.map((p) => [p, root.dependencies[p]])),
+  dependencies: Object.fromEntries(shared.map((p) => [p, version(p)])),
   jupyterlab: {
     mimeExtension: true,
+    // The runs dashboard (extension/dashboard/plugin.ts) is an application plugin: its own entry.
+    extension: "extension/dashboard/plugin.js",
     outputDir: "../labextension",
     sharedPackages: Object.fromEntries(shared.map((p) => [p, { bundled: false, singleton: true }])),
     webpackConfig: "./webpack.config.js",

@@ -66,6 +66,8 @@ if [ -f scripts/native.sh ]; then bash scripts/native.sh || log "native TensorFl
 # and copied with install.json into the venv's labextensions folder, where JupyterLab finds it.
 ext_dir=.venv/share/jupyter/labextensions/lukelab
 ext_sum=$(cat package-lock.json install.json extension/tsconfig.json scripts/build-labextension.mjs \
+  kernel/analysis/*.ts kernel/analysis/embedding/pair-plot.ts kernel/train/line-chart.ts kernel/sweep/run-status.ts \
+  kernel/io/json-text.ts kernel/tasks/entity-typing/results-schema.ts kernel/tasks/entity-typing/progress.ts \
   $(find extension style kernel/portable -type f | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$ext_dir/.lukelab-stamp" ] || [ "$(cat "$ext_dir/.lukelab-stamp")" != "$ext_sum" ]; then
   log "building the JupyterLab extension and installing it into $ext_dir"

@@ -8,12 +8,12 @@
  */
 import type { ColumnTable } from "./arquero";
 import type { TypingExample } from "../data/open-entity";
-import { devCurve } from "../tasks/entity-typing/results";
+import { devCurve } from "../tasks/entity-typing/results-schema";
 import { binaryCell, confusionMatrices, withReject, type ConfusionMatrices } from "./confusion";
 import type { CalibrationCurve } from "./calibration";
 import type { FigureExample, PlotlyPayload } from "../portable/plotly-payload";
-import { figureExample, type SplitPredictions } from "./predictions";
-import type { MetricColumn, RunRecord } from "./runs";
+import { figureExample, type SplitPredictions } from "./split-predictions";
+import type { MetricColumn, RunRecord } from "./run-table";
 import { BLUES, TRACE_COLOURS } from "./static-svg";
 
 const METRIC_NAMES: Record<string, string> = { precision: "precision", recall: "recall", f1: "F1" };
@@ -237,8 +237,8 @@ const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", 
  * Dev against test for every run: F1, precision and recall as three traces, each run with its own
  * marker symbol, and the identity line (points above it did better on test than on dev).
  */
-export function devTestFigure(table: ColumnTable, title = "Dev against test"): PlotlyPayload {
-  const rows = table.objects() as Record<string, unknown>[];
+export function devTestFigure(table: ColumnTable | readonly Record<string, unknown>[], title = "Dev against test"): PlotlyPayload {
+  const rows = ("objects" in table ? table.objects() : table) as Record<string, unknown>[];
   const data: Record<string, unknown>[] = [
     { type: "scatter", mode: "lines", name: "dev = test", x: [0, 1], y: [0, 1], line: { dash: "dash", color: "#888888" }, hoverinfo: "skip" },
   ];

@@ -9,21 +9,10 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { readJsonl } from "../data/jsonl";
 import { OPEN_ENTITY_LABELS, readOpenEntityFile, type TypingExample } from "../data/open-entity";
-import type { FigureExample } from "../portable/plotly-payload";
-import { sigmoid } from "../portable/maths";
+import { logitsPredictions, type EvalSplit, type SplitPredictions } from "./split-predictions";
 import type { RunRecord } from "./runs";
 
-export type EvalSplit = "dev" | "test";
-
-export interface SplitPredictions {
-  split: EvalSplit;
-  labels: string[];
-  /** 0/1 per example and label. */
-  gold: number[][];
-  predicted: number[][];
-  /** Logits per example and label, when results.json has them. */
-  logits?: number[][];
-}
+export { figureExample, logitsPredictions, type EvalSplit, type SplitPredictions } from "./split-predictions";
 
 function fromJsonl(file: string, labels: readonly string[]): { gold: number[][]; predicted: number[][] } {
   const index = new Map(labels.map((l, i) => [l, i]));
@@ -47,17 +36,9 @@ function fromJsonl(file: string, labels: readonly string[]): { gold: number[][];
 
 /** The split's predictions, or undefined when the run has neither logits nor a predictions file. */
 export function splitPredictions(run: RunRecord, split: EvalSplit): SplitPredictions | undefined {
+  const fromLogits = logitsPredictions(run, split);
+  if (fromLogits) return fromLogits;
   const e = run.results.evaluation_predict_label;
-  const block = e?.[split];
-  if (e && block) {
-    return {
-      split,
-      labels: [...e.label_list],
-      gold: block.true_labels.map((r) => r.map((v) => (v > 0 ? 1 : 0))),
-      predicted: block.predict_logits.map((r) => r.map((v) => (v > 0 ? 1 : 0))),
-      logits: block.predict_logits,
-    };
-  }
   const file = join(run.dir, `${split}_predictions.jsonl`);
   if (!existsSync(file)) return undefined;
   const labels = e?.label_list ? [...e.label_list] : [...OPEN_ENTITY_LABELS];
@@ -102,21 +83,4 @@ export function splitExamples(run: RunRecord, predictions: SplitPredictions, dat
     throw new Error(`${file}: holds ${examples.length} examples, but ${run.folder} has ${predictions.gold.length} ${predictions.split} predictions; is it the run's dataset?`);
   }
   return { examples, file };
-}
-
-/** One example as a figure shows it: text, span, gold and predicted names, probabilities. */
-export function figureExample(predictions: SplitPredictions, example: TypingExample, source?: string): FigureExample {
-  const i = example.index;
-  const names = (row: number[]) => predictions.labels.filter((_, j) => row[j] > 0);
-  const probabilities: Record<string, number> = {};
-  if (predictions.logits) predictions.labels.forEach((l, j) => (probabilities[l] = Number(sigmoid(predictions.logits![i][j]).toFixed(4))));
-  return {
-    text: example.text,
-    start: example.start,
-    end: example.end,
-    gold: names(predictions.gold[i]),
-    predicted: names(predictions.predicted[i]),
-    probabilities,
-    ...(source === undefined ? {} : { source }),
-  };
 }

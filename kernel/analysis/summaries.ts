@@ -4,7 +4,7 @@
  * best runs by a metric.
  */
 import { aq, type ColumnTable } from "./arquero";
-import { METRIC_COLUMNS, type MetricColumn } from "./runs";
+import { METRIC_COLUMNS, type MetricColumn } from "./run-table";
 
 /**
  * One row per value of `parameter`, sorted by it: `n` (runs) and, per metric m, `m_mean`, `m_std`

@@ -18,55 +18,13 @@ import { writeFileAtomic } from "../io/atomic";
 import { readJsonObject } from "../io/read";
 import { readResults, type EntityTypingResults } from "../tasks/entity-typing/results";
 import type { PlannedRun, SweepPlan } from "./plan";
+import { runStatus, type RunOwner, type RunState, type RunStatus } from "./run-status";
 
 export const STATE_DIR = "state";
 export const LOG_DIR = "logs";
 const FORMAT = "lukelab-sweep-state/1";
 
-export type RunStatus = "pending" | "queued" | "running" | "done" | "failed" | "interrupted";
-
-/** Who runs (or ran) an attempt. */
-export interface RunOwner {
-  runner: "local" | "slurm";
-  host: string;
-  /** The process of the attempt (the entity-typing run locally, the array task's worker on Slurm). */
-  pid?: number;
-  /** Local runner: the runner that started the run; when it is gone the run stops itself (runner-watch.ts). */
-  runnerPid?: number;
-  /** Slurm: the array job id and this run's task index. */
-  slurmArrayJob?: string;
-  slurmTask?: number;
-}
-
-export interface Attempt {
-  attempt: number;
-  owner: RunOwner;
-  started: string;
-  ended: string | null;
-  status: RunStatus;
-  exitCode: number | null;
-  signal: string | null;
-}
-
-export interface RunState {
-  format: string;
-  run: string;
-  index: number;
-  status: RunStatus;
-  /** Attempts started so far. */
-  attempts: number;
-  exitCode: number | null;
-  signal: string | null;
-  /** Start and end of the latest attempt (ISO 8601). */
-  started: string | null;
-  ended: string | null;
-  /** Absolute path of the run's log (all attempts). */
-  log: string;
-  owner: RunOwner | null;
-  /** Why the status is what it is, when that needs saying. */
-  message?: string;
-  history: Attempt[];
-}
+export type { Attempt, RunOwner, RunState, RunStatus } from "./run-status";
 
 export const statePath = (plan: SweepPlan, run: PlannedRun) => join(plan.outputDir, STATE_DIR, `${run.name}.json`);
 export const logPath = (plan: SweepPlan, run: PlannedRun) => join(plan.outputDir, LOG_DIR, `${run.name}.log`);
@@ -242,22 +200,9 @@ export function observeRun(plan: SweepPlan, run: PlannedRun, queue?: QueueView):
   if (results) {
     view.devF1 = results.dev_f1;
     view.testF1 = results.test_f1;
-    // A run that wrote valid results is done even if its state file did not hear of it (killed after results.json).
-    if (view.status !== "running" || ownerAlive(state!.owner, queue) === false) {
-      view.status = "done";
-      view.message = undefined;
-    }
-    return view;
   }
-  if (view.status === "done") {
-    view.status = "pending";
-    view.message = problem ?? `${resultsPath(run)} is gone; the run will be done again`;
-  } else if (view.status === "running" || view.status === "queued") {
-    if (ownerAlive(state!.owner, queue) === false) {
-      view.status = "interrupted";
-      view.message = state!.owner?.runner === "slurm" ? `array task ${state!.owner.slurmArrayJob}_${state!.owner.slurmTask} left the queue without finishing` : `process ${state!.owner?.pid} is gone`;
-    }
-  }
+  // A run that wrote valid results is done even if its state file did not hear of it (killed after results.json).
+  Object.assign(view, runStatus({ state, finished: !!results, problem, resultsFile: resultsPath(run), ownerAlive: () => ownerAlive(state!.owner, queue) }));
   return view;
 }
 

@@ -29,6 +29,7 @@ import type { Prf } from "./entity-typing/metrics";
 import { prepareModel, type ModelSource } from "./entity-typing/model-setup";
 import type { EntityTypingOptions } from "./entity-typing/options";
 import { checkOutputDir } from "./entity-typing/output-dir";
+import { PROGRESS_FILE, PROGRESS_FORMAT, type RunProgress } from "./entity-typing/progress";
 import { validateResults, type EntityTypingResults } from "./entity-typing/results";
 
 export interface RunHooks {
@@ -251,7 +252,10 @@ export async function runTask<D, Ev extends { metrics: Prf }>(task: TaskDefiniti
     };
     const checked = validateResults(JSON.parse(JSON.stringify(all)), join(options.outputDir, "results.json"));
     writeFileAtomic(join(options.outputDir, "results.json"), JSON.stringify(all) + "\n");
-    if (options.doTrain) new ResumeStore<Meta>(options.outputDir, {}).clear();
+    if (options.doTrain) {
+      new ResumeStore<Meta>(options.outputDir, {}).clear();
+      rmSync(join(options.outputDir, PROGRESS_FILE), { force: true });
+    }
     return { results: checked, outputDir: options.outputDir, luke, resumed };
   } catch (err) {
     luke.dispose();
@@ -346,8 +350,24 @@ async function train<Ev extends { metrics: Prf }>(ctx: TrainContext<Ev>): Promis
       bestChanged = false;
     };
 
+    // progress.json (./entity-typing/progress.ts): the dev metrics so far, for watchers of a run still
+    // training (the JupyterLab runs dashboard); removed once results.json is written.
+    const writeProgress = (step: number) => {
+      const progress: RunProgress = {
+        format: PROGRESS_FORMAT,
+        step,
+        total_steps: trainer.totalSteps,
+        num_train_epochs: options.numTrainEpochs,
+        dev: meta.results,
+        best_epoch: meta.bestEpoch,
+        updated: new Date().toISOString(),
+      };
+      writeFileAtomic(join(options.outputDir, PROGRESS_FILE), JSON.stringify(progress) + "\n");
+    };
+
     if (!point && options.doEvaluatePriorTrain) {
       recordDev((await inputs.evaluate("dev", model, "dev (before training)", false)).metrics, "_epoch_no_training", 0, "no_training");
+      writeProgress(0);
     }
 
     const bar = new ProgressBar("train", trainer.totalSteps, ctx.progressOptions);
@@ -362,6 +382,7 @@ async function train<Ev extends { metrics: Prf }>(ctx: TrainContext<Ev>): Promis
         best = model.stateDict();
         bestChanged = true;
       }
+      writeProgress(step);
       evaluatedAt = step;
     };
     await trainer.run({

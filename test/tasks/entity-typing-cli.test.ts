@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadLuke } from "../../kernel/inference/luke";
 import { readResults } from "../../kernel/tasks/entity-typing/results";
+import { PROGRESS_FILE, validateProgress } from "../../kernel/tasks/entity-typing/progress";
+import { readJson } from "../../kernel/io/read";
 import { decodeAttentionRecord, type AttentionRecord } from "../../kernel/tasks/entity-typing/attention-records";
 import { toEncodeInput } from "../../kernel/tasks/entity-typing/inputs";
 import { readOpenEntityDir } from "../../kernel/data/open-entity";
@@ -161,6 +163,11 @@ test("a run killed with SIGKILL and started again ends with the uninterrupted ru
   const second = await runAndKill(args(broken), broken, 40);
   assert.ok(second.killed, "the resumed run was killed again");
   assert.ok(second.step! > first.step!, "the second run continued from the first one's checkpoint");
+  // While it trained, progress.json held the dev metrics so far: those the whole run reports.
+  const progress = validateProgress(readJson(join(broken, PROGRESS_FILE)), PROGRESS_FILE);
+  assert.ok(Object.keys(progress.dev).length >= 3, `dev metrics in progress.json: ${Object.keys(progress.dev)}`);
+  for (const [k, v] of Object.entries(progress.dev)) assert.equal(v, expected[k as `dev_${string}`], k);
+  assert.ok(progress.step <= second.step! && progress.total_steps === expected.experimental_configurations.log_parameters.global_step);
   const last = lukelab(...args(broken));
   assert.equal(last.status, 0, last.stderr);
   assert.match(last.stdout, /resumed run/);
@@ -171,6 +178,7 @@ test("a run killed with SIGKILL and started again ends with the uninterrupted ru
   got.training_loss!.forEach((v, i) => assert.ok(Math.abs(v - expected.training_loss![i]) <= 1e-6, `loss of step ${i + 1}: ${v} vs ${expected.training_loss![i]}`));
   assert.deepEqual(got.evaluation_predict_label, expected.evaluation_predict_label);
   assert.ok(!existsSync(join(broken, ".resume")));
+  assert.ok(!existsSync(join(broken, PROGRESS_FILE)), "progress.json is removed once results.json is written");
   // The resumed event file holds every step once.
   const files = readdirSync(join(broken, "tensorboard"));
   assert.equal(files.length, 1);
