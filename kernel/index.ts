@@ -64,8 +64,8 @@ export type { OpenEntityDataset, OpenEntityFormat, TypingExample, ConllDocument,
 export { AdamW, Trainer, learningRateAt, EventWriter, ResumeStore, ProgressBar, lineChartSvg } from "./train";
 export type { AdamWOptions, TrainerOptions } from "./train";
 // The run loop both tasks are made of: a task supplies its data, inputs, loss and evaluation.
-export { runTask } from "./tasks/run-loop";
-export type { InputContext, SharedRunOptions, TaskDefinition, TaskInputs } from "./tasks/run-loop";
+export { runTask } from "./tasks/entity-typing/run-loop";
+export type { InputContext, SharedRunOptions, TaskDefinition, TaskInputs } from "./tasks/entity-typing/run-loop";
 
 // --- Entity typing: the original's `entity-typing run`, in a notebook ----------------------------
 export {

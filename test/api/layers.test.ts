@@ -38,7 +38,9 @@ const LAYERS = [
 /** The imports against the order that docs/architecture.md allows, file → file. */
 const EXCEPTIONS = new Set([
   "kernel/inference/luke.ts -> kernel/tasks/ner/notebook.ts",
+  "kernel/inference/luke.ts -> kernel/tasks/ner/attention.ts",
   "kernel/tasks/entity-typing/cli-command.ts -> kernel/sweep/runner-watch.ts",
+  "kernel/tasks/ner/cli-command.ts -> kernel/sweep/runner-watch.ts",
 ]);
 
 /** What the extension may import from the kernel: the browser-safe folder (docs/architecture.md)… */

@@ -1,7 +1,7 @@
 /**
  * `entity-typing run`: what the original's examples/entity_typing/main.py run() does, for the CLI
  * and the notebook API alike. The run itself (output folder, model, training with epoch evaluations,
- * best weights, resume, TensorBoard, results.json) is the shared run loop (../run-loop.ts); this file
+ * best weights, resume, TensorBoard, results.json) is the run loop every task shares (./run-loop.ts); this file
  * gives it Open Entity's data and inputs, the multi-label loss, and what the final evaluation writes:
  * {dev,test}_predictions.jsonl (and attentions_{dev,test}.jsonl with --output-attentions), the
  * predictions block of results.json and the constant-answer baseline.
@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { datasetSurprises, OPEN_ENTITY_LABELS, readOpenEntityDir, SPLITS, withContextWindow, type OpenEntityDataset } from "../../data/open-entity";
 import type { LukeModel } from "../../model";
-import { runTask, writeLines, type InputContext, type RunHooks, type RunOutcome, type Split, type TaskInputs } from "../run-loop";
+import { runTask, writeLines, type InputContext, type RunHooks, type RunOutcome, type Split, type TaskInputs } from "./run-loop";
 import type { AttentionRecord } from "./attention-records";
 import { evaluateSplit, type SplitEvaluation } from "./evaluate";
 import { collate, encodeExamples, targetsTensor } from "./inputs";
@@ -17,7 +17,7 @@ import { HEAD } from "./model-setup";
 import { logParameters, notApplicableNotes, resolveOptions, runFingerprint, type EntityTypingOptions } from "./options";
 import { baselineRecord } from "./baseline";
 
-export type { RunHooks, RunOutcome } from "../run-loop";
+export type { RunHooks, RunOutcome } from "./run-loop";
 
 type Evaluation = SplitEvaluation & { attentions?: AttentionRecord[] };
 

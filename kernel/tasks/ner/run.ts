@@ -1,6 +1,6 @@
 /**
  * `lukelab ner run`: named entity recognition on CoNLL-2003 as upstream LUKE's NER example does it,
- * in the run folder every task shares (the run loop, ../run-loop.ts: output folder, model, training
+ * in the run folder every task shares (the run loop, ../entity-typing/run-loop.ts: output folder, model, training
  * with dev evaluated after every epoch and the best dev F1's weights kept, resume, TensorBoard,
  * --save-steps, results.json with dev_f1, test_f1, dev_f1_epoch{k}, best_epoch, per_label per type).
  * This file gives the loop:
@@ -17,7 +17,7 @@ import { CONLL_TYPES, readConllDir, type ConllData, type ConllDocument } from ".
 import type { Luke } from "../../inference/luke";
 import type { LukeModel } from "../../model";
 import type { EntityTypingResults } from "../entity-typing/results";
-import { runTask, writeLines, type InputContext, type RunHooks, type Split, type TaskInputs } from "../run-loop";
+import { runTask, writeLines, type InputContext, type RunHooks, type Split, type TaskInputs } from "../entity-typing/run-loop";
 import { evaluateNer, predictionLines, type NerEvaluation } from "./evaluate";
 import { spanConfusion } from "./metrics";
 import { buildSpanFeatures, collateSpans, labelsTensor, type NerSentence, type SpanFeature } from "./inputs";

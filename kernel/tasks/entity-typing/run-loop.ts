@@ -1,5 +1,6 @@
 /**
- * The run of a fine-tuning task (`entity-typing run`, `ner run`), shared by every task: the task
+ * The run of a fine-tuning task (`entity-typing run`, `ner run`), shared by every task (it lives with
+ * entity typing, whose run folder, options, model set-up and results.json NER reuses): the task
  * says how to read its data, build its inputs, compute a micro-batch's loss, evaluate a split and
  * what its final evaluation writes; everything else is here, once:
  *
@@ -15,22 +16,22 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { initBackend, type tf } from "../backend";
-import type { StateDict } from "../checkpoint/tensor-data";
-import { Luke } from "../inference/luke";
-import { AtomicFileWriter, writeFileAtomic } from "../io/atomic";
-import { LukeModel, lukeConfigToJson } from "../model";
-import { ProgressBar, type ProgressOptions, type ProgressSnapshot } from "../train/progress";
-import { subsample } from "../train/random";
-import { ResumeStore } from "../train/resume";
-import { EventWriter } from "../train/tensorboard";
-import { Trainer, type StepInfo } from "../train/trainer";
-import type { Prf } from "./entity-typing/metrics";
-import { prepareModel, type ModelSource } from "./entity-typing/model-setup";
-import type { EntityTypingOptions } from "./entity-typing/options";
-import { checkOutputDir } from "./entity-typing/output-dir";
-import { PROGRESS_FILE, PROGRESS_FORMAT, type RunProgress } from "./entity-typing/progress";
-import { validateResults, type EntityTypingResults } from "./entity-typing/results";
+import { initBackend, type tf } from "../../backend";
+import type { StateDict } from "../../checkpoint/tensor-data";
+import { Luke } from "../../inference/luke";
+import { AtomicFileWriter, writeFileAtomic } from "../../io/atomic";
+import { LukeModel, lukeConfigToJson } from "../../model";
+import { ProgressBar, type ProgressOptions, type ProgressSnapshot } from "../../train/progress";
+import { subsample } from "../../train/random";
+import { ResumeStore } from "../../train/resume";
+import { EventWriter } from "../../train/tensorboard";
+import { Trainer, type StepInfo } from "../../train/trainer";
+import type { Prf } from "./metrics";
+import { prepareModel, type ModelSource } from "./model-setup";
+import type { EntityTypingOptions } from "./options";
+import { checkOutputDir } from "./output-dir";
+import { PROGRESS_FILE, PROGRESS_FORMAT, type RunProgress } from "./progress";
+import { validateResults, type EntityTypingResults } from "./results";
 
 export interface RunHooks {
   /** Log lines (default: stderr unless --quiet). */
