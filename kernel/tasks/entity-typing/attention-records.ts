@@ -18,40 +18,9 @@
  * of 40 tokens is 1.2 MB as JSON numbers, 120 kB here).
  */
 
-/** float32 → IEEE 754 half (bits), round to nearest even; overflow → ±∞, NaN kept. */
-export function toFloat16Bits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exponent = (x >>> 23) & 0xff;
-  let mantissa = x & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  let e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-export function fromFloat16Bits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
+/** float32 → IEEE 754 half (bits), round to nearest even, and back: one codec, kernel/portable/codecs.ts. */
+import { fromHalf as fromFloat16Bits, toHalf as toFloat16Bits } from "../../portable/codecs";
+export { fromFloat16Bits, toFloat16Bits };
 
 export function encodeFloat16Base64(values: ArrayLike<number>): string {
   const out = Buffer.alloc(values.length * 2);

@@ -242,7 +242,7 @@ export async function runTask<D, Ev extends { metrics: Prf }>(task: TaskDefiniti
     if (trained) all.training_loss = trained.trainingLoss;
     if (options.doEval) all.per_label = perLabel;
     all.lukelab = {
-      version: require("../../../package.json").version,
+      version: require("../../../../package.json").version,
       ...task.lukelabHead,
       backend: backend.backend,
       ...task.lukelabInfo?.(labels),
