@@ -50,6 +50,17 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   return out;
 }
 
+/** n deterministic values in [-scale, scale) from a seeded LCG: the same numbers on every backend and run. */
+export function seededValues(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
 /** Largest absolute difference between two flat numeric arrays of equal length. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
