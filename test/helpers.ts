@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { after, before, describe } from "node:test";
 import { initBackend, tf } from "../kernel/backend";
 
 /** Repository root (tests run from lib/test/...). */
@@ -59,6 +60,22 @@ export function seededValues(n: number, seed: number, scale = 1): Float32Array {
     out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
   }
   return out;
+}
+
+/**
+ * describe(title) whose tests share one model: loaded (after ready()) before them, disposed after
+ * them; `model()` gives it to the tests that `body` declares.
+ */
+export function describeWithModel<M extends { dispose(): void }>(title: string, load: () => Promise<M>, body: (model: () => M) => void): void {
+  describe(title, () => {
+    let model: M | undefined;
+    before(async () => {
+      await ready();
+      model = await load();
+    });
+    after(() => model?.dispose());
+    body(() => model!);
+  });
 }
 
 /** Largest absolute difference between two flat numeric arrays of equal length. */
