@@ -76,6 +76,14 @@ Exit codes (docs/errors.md):
      a finished run (pass --overwrite-output-dir); fix the command line
 `;
 
+/** The options forward and predict share: the model, the input lines, where to write, the batch. */
+const MODEL_INPUT_OPTIONS = {
+  model: { type: "string" },
+  input: { type: "string" },
+  output: { type: "string" },
+  "batch-size": { type: "string", default: "16" },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
@@ -87,12 +95,9 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({
         args: rest,
         options: {
-          model: { type: "string" },
-          input: { type: "string" },
-          output: { type: "string" },
+          ...MODEL_INPUT_OPTIONS,
           attentions: { type: "boolean", default: false },
           "hidden-states": { type: "boolean", default: false },
-          "batch-size": { type: "string", default: "16" },
           "max-length": { type: "string" },
         },
       });
@@ -111,13 +116,7 @@ async function main(argv: string[]): Promise<number> {
     case "predict": {
       const { values } = parseArgs({
         args: rest,
-        options: {
-          model: { type: "string" },
-          input: { type: "string" },
-          output: { type: "string" },
-          threshold: { type: "string", default: "0.5" },
-          "batch-size": { type: "string", default: "16" },
-        },
+        options: { ...MODEL_INPUT_OPTIONS, threshold: { type: "string", default: "0.5" } },
       });
       const threshold = Number(values.threshold);
       if (!(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${values.threshold}`);

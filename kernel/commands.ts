@@ -14,13 +14,17 @@ import { AtomicFileWriter } from "./io/atomic";
 import { LukeTokenizer } from "./tokenizer";
 import type { LukeTask } from "./tokenizer";
 
-export interface ForwardCommand {
+/** What forward and predict both take: the model (folder or Hub id), the JSON-lines input, the batch size. */
+export interface ModelInputCommand {
   model: string;
   input: string;
+  batchSize?: number;
+}
+
+export interface ForwardCommand extends ModelInputCommand {
   output: string;
   attentions?: boolean;
   hiddenStates?: boolean;
-  batchSize?: number;
   maxLength?: number;
 }
 
@@ -34,19 +38,29 @@ export async function runForward(cmd: ForwardCommand): Promise<number> {
   if ((WORD_MODEL_TYPES as readonly (string | undefined)[]).includes(folderModelType(dir))) return runWordModelForward(cmd, dir, inputs);
   const luke = await loadLuke(cmd.model);
   const out = new AtomicFileWriter(cmd.output);
-  try {
+  await commitOrAbort(out, luke, async () => {
     for (const group of batches(inputs, cmd.batchSize ?? 16)) {
       const results = await forwardGroup(luke, cmd, group);
       for (const r of results) out.write(JSON.stringify(toSnakeCase(r)) + "\n");
     }
-    out.commit();
+  });
+  return inputs.length;
+}
+
+/**
+ * Runs `work`, then commits `out` (when there is one); when work throws, `out` is aborted (nothing
+ * written) and the error goes on. The model is disposed either way.
+ */
+async function commitOrAbort(out: AtomicFileWriter | undefined, model: { dispose(): void }, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+    out?.commit();
   } catch (err) {
-    out.abort();
+    out?.abort();
     throw err;
   } finally {
-    luke.dispose();
+    model.dispose();
   }
-  return inputs.length;
 }
 
 async function runWordModelForward(cmd: ForwardCommand, dir: string, inputs: Numbered<ForwardInput>[]): Promise<number> {
@@ -56,19 +70,13 @@ async function runWordModelForward(cmd: ForwardCommand, dir: string, inputs: Num
   }
   const model = await loadWordModel(dir);
   const out = new AtomicFileWriter(cmd.output);
-  try {
+  await commitOrAbort(out, model, async () => {
     for (let at = 0; at < inputs.length; at += cmd.batchSize ?? 16) {
       const group = inputs.slice(at, at + (cmd.batchSize ?? 16)).map((g) => g.value.text);
       const results = await model.forward(group, { attentions: cmd.attentions, hiddenStates: cmd.hiddenStates, batchSize: group.length });
       for (const r of results) out.write(JSON.stringify(wordResultJson(r, model)) + "\n");
     }
-    out.commit();
-  } catch (err) {
-    out.abort();
-    throw err;
-  } finally {
-    model.dispose();
-  }
+  });
   return inputs.length;
 }
 
@@ -81,12 +89,9 @@ function wordResultJson(r: WordForwardResult, model: WordModelRunner): Record<st
   return out;
 }
 
-export interface PredictCommand {
-  model: string;
-  input: string;
+export interface PredictCommand extends ModelInputCommand {
   output?: string;
   threshold?: number;
-  batchSize?: number;
 }
 
 /** `lukelab predict`: labelled predictions, as JSON lines to a file or a readable table on stdout. */
@@ -94,7 +99,7 @@ export async function runPredict(cmd: PredictCommand): Promise<void> {
   const inputs = readJsonl(cmd.input, parseForwardInput);
   const luke = await loadLuke(cmd.model);
   const out = cmd.output ? new AtomicFileWriter(cmd.output) : undefined;
-  try {
+  await commitOrAbort(out, luke, async () => {
     for (const group of batches(inputs, cmd.batchSize ?? 16)) {
       const preds = await luke.predict(
         group.map((g) => g.value),
@@ -108,13 +113,7 @@ export async function runPredict(cmd: PredictCommand): Promise<void> {
         }
       }
     }
-    out?.commit();
-  } catch (err) {
-    out?.abort();
-    throw err;
-  } finally {
-    luke.dispose();
-  }
+  });
 }
 
 /** Consecutive inputs with the same task, at most `size` at a time, with their line numbers. */

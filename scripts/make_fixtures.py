@@ -256,19 +256,34 @@ def build(name: str, model_cls, config: LukeConfig, tok: LukeTokenizer, inputs: 
     out = run_model(model, enc)
     batch = {"rows": batch_idx, "outputs": [record(tok, enc, out, r, blob, attentions=True) for r in range(len(batch_idx))]}
 
+    about = {"task": tok.task, "tolerance": {"hidden": 1e-4, "logits": 1e-4, "attentions": 1e-5}}
+    write_expected(out_dir, blob, "scripts/make_fixtures.py", model_cls.__name__, about, records, batch)
+    return out_dir
+
+
+def write_expected(out_dir: Path, blob: Blob, made_by: str, architecture: str, about: dict, records: list[dict], batch: dict) -> None:
+    """expected.f32 (the blob) and expected.json: which script made it with which versions, the
+    architecture, `about` (task, tolerances), every input's outputs and the padded batch's."""
     blob.write(out_dir / "expected.f32")
     meta = {
-        "made_by": "scripts/make_fixtures.py",
+        "made_by": made_by,
         "torch": torch.__version__,
         "transformers": __import__("transformers").__version__,
-        "architecture": model_cls.__name__,
-        "task": tok.task,
-        "tolerance": {"hidden": 1e-4, "logits": 1e-4, "attentions": 1e-5},
+        "architecture": architecture,
+        **about,
         "inputs": records,
         "batch": batch,
     }
     (out_dir / "expected.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-    return out_dir
+
+
+def luke_config(word_vocab_size: int, labels: list[str], **architecture) -> LukeConfig:
+    """A tiny LUKE over the fixtures' vocabularies, with these labels and sizes."""
+    return LukeConfig(
+        vocab_size=word_vocab_size, entity_vocab_size=len(ENTITY_TITLES), max_position_embeddings=514,
+        type_vocab_size=1, layer_norm_eps=1e-5, id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
+        **architecture,
+    )
 
 
 def main() -> None:
@@ -284,11 +299,9 @@ def main() -> None:
 
     # A: entity-aware attention, entity_emb_size != hidden_size, entity classification (Open Entity).
     tok_a = make_tokenizer(vocab, merges, entity_vocab, "entity_classification")
-    config_a = LukeConfig(
-        vocab_size=word_vocab_size, entity_vocab_size=len(ENTITY_TITLES), hidden_size=32, entity_emb_size=16,
-        num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, max_position_embeddings=514,
-        type_vocab_size=1, layer_norm_eps=1e-5, use_entity_aware_attention=True,
-        id2label=dict(enumerate(OPEN_ENTITY_LABELS)), label2id={l: i for i, l in enumerate(OPEN_ENTITY_LABELS)},
+    config_a = luke_config(
+        word_vocab_size, OPEN_ENTITY_LABELS, hidden_size=32, entity_emb_size=16, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37, use_entity_aware_attention=True,
     )
     a = build("entity-aware", LukeForEntityClassification, config_a, tok_a, inputs, seed=1234, attention_rows=len(hard))
 
@@ -297,11 +310,9 @@ def main() -> None:
     inputs_b = [dict(it) for it in inputs]
     inputs_b[1] = {**inputs_b[1], "spans": [cp(inputs_b[1]["text"], s) for s in ("Ana Ivanovic", "Thursday", "she", "Wimbledon")]}
     inputs_b[6] = {**inputs_b[6], "spans": [cp(inputs_b[6]["text"], s) for s in ("👍🏽", "Ada", "Lovelace")]}
-    config_b = LukeConfig(
-        vocab_size=word_vocab_size, entity_vocab_size=len(ENTITY_TITLES), hidden_size=24, entity_emb_size=24,
-        num_hidden_layers=3, num_attention_heads=3, intermediate_size=40, max_position_embeddings=514,
-        type_vocab_size=1, layer_norm_eps=1e-5, use_entity_aware_attention=False,
-        id2label=dict(enumerate(SPAN_LABELS)), label2id={l: i for i, l in enumerate(SPAN_LABELS)},
+    config_b = luke_config(
+        word_vocab_size, SPAN_LABELS, hidden_size=24, entity_emb_size=24, num_hidden_layers=3,
+        num_attention_heads=3, intermediate_size=40, use_entity_aware_attention=False,
     )
     b = build("plain-attention", LukeForEntitySpanClassification, config_b, tok_b, inputs_b, seed=99, attention_rows=len(hard))
 

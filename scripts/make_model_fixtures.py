@@ -25,7 +25,7 @@ from tokenizers import BertWordPieceTokenizer, ByteLevelBPETokenizer
 from transformers import BertConfig, BertModel, BertTokenizer, GPT2Config, GPT2Model, GPT2Tokenizer, RobertaConfig, RobertaModel, RobertaTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_fixtures import CORPUS, ROOT, Blob, hard_inputs, open_entity_inputs, randomise, resolve_text  # noqa: E402
+from make_fixtures import CORPUS, ROOT, Blob, hard_inputs, open_entity_inputs, randomise, resolve_text, write_expected  # noqa: E402
 
 OUT = ROOT / "test" / "fixtures" / "models"
 SAMPLES = ROOT / "samples"
@@ -109,17 +109,8 @@ def build(name: str, model: torch.nn.Module, tok, inputs: list[dict], seed: int)
     enc, out = run([resolve_text(inputs[i]) for i in batch_rows], padding=True)
     batch = {"rows": batch_rows, "outputs": [record(enc, out, r, True) for r in range(len(batch_rows))]}
 
-    blob.write(out_dir / "expected.f32")
-    meta = {
-        "made_by": "scripts/make_model_fixtures.py",
-        "torch": torch.__version__,
-        "transformers": __import__("transformers").__version__,
-        "architecture": type(model).__name__,
-        "tolerance": {"hidden": 1e-4, "attentions": 1e-5},
-        "inputs": records,
-        "batch": batch,
-    }
-    (out_dir / "expected.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    about = {"tolerance": {"hidden": 1e-4, "attentions": 1e-5}}
+    write_expected(out_dir, blob, "scripts/make_model_fixtures.py", type(model).__name__, about, records, batch)
     return out_dir
 
 

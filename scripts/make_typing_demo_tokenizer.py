@@ -1,8 +1,8 @@
 """Writes samples/typing-demo/tokenizer/: a LUKE tokenizer for the main job's fresh tiny model, with a
 byte-level BPE of 2,000 tokens trained on the sentences of samples/typing-demo/train.json (dev and
 test are not looked at), in RoBERTa's layout (<s> <pad> </s> <unk>, the BPE tokens, <mask>; <ent>
-and <ent2> added) and the entity vocabulary of the 4 special rows, as scripts/compare_open_entity.py
-builds one for Open Entity.
+and <ent2> added) and the entity vocabulary of the 4 special rows (scripts/luke_bpe.py), as
+scripts/compare_open_entity.py builds one for Open Entity.
 
 Why not samples/tiny-luke's 700-token BPE: it splits most names into single letters (“Lindqvist” is
 9 tokens), and a randomly initialised 2-layer model then spends its first epochs learning to spell;
@@ -20,8 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tokenizers import ByteLevelBPETokenizer
-from transformers import LukeTokenizer
+from luke_bpe import train_luke_tokenizer  # beside this script
 
 VOCAB_SIZE = 2000
 
@@ -31,21 +30,7 @@ def main() -> None:
     out = data_dir / "tokenizer"
     sentences = [e["sent"] for e in json.loads((data_dir / "train.json").read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp)
-        bpe = ByteLevelBPETokenizer(add_prefix_space=True)
-        bpe.train_from_iterator(sentences, vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=["<s>", "<pad>", "</s>", "<unk>"], show_progress=False)
-        bpe.save_model(str(raw))
-        vocab = json.loads((raw / "vocab.json").read_text(encoding="utf-8"))
-        vocab["<mask>"] = len(vocab)
-        (raw / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        (raw / "entity_vocab.json").write_text(json.dumps({"[PAD]": 0, "[UNK]": 1, "[MASK]": 2, "[MASK2]": 3}), encoding="utf-8")
-        tok = LukeTokenizer(
-            vocab_file=str(raw / "vocab.json"),
-            merges_file=str(raw / "merges.txt"),
-            entity_vocab_file=str(raw / "entity_vocab.json"),
-            task="entity_classification",
-            add_prefix_space=True,
-        )
+        tok = train_luke_tokenizer(sentences, VOCAB_SIZE, Path(tmp))
         staged = Path(tmp) / "out"
         tok.save_pretrained(str(staged))
         if out.exists():

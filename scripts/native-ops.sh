@@ -9,32 +9,17 @@
 # lukelab_ops.json). When the kernels cannot be built it says why in one line and exits 1; the
 # backend then runs GELU, LayerNorm and AdamW as TensorFlow's elementwise ops (same results, slower).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT="$PWD"
-
-VARIANT=cpu
-FORCE=0
-[ "${LUKELAB_GPU:-0}" = "1" ] && VARIANT=gpu
-for arg in "$@"; do
-  case "$arg" in
-    --gpu) VARIANT=gpu ;;
-    --cpu) VARIANT=cpu ;;
-    --force) FORCE=1 ;;
-    *) echo "[native-ops] unknown option '$arg' (expected --gpu, --cpu, --force)" >&2; exit 2 ;;
-  esac
-done
-PKG=@tensorflow/tfjs-node
-[ "$VARIANT" = gpu ] && PKG=@tensorflow/tfjs-node-gpu
-OUT_DIR="$ROOT/node_modules/$PKG/lib/napi-v8"
+TAG=native-ops
+source "$(dirname "$0")/native-args.sh" "$@" # ROOT (and cd there), VARIANT, FORCE, PKG, PKG_DIR, CACHE_ROOT, log
+OUT_DIR="$PKG_DIR/lib/napi-v8"
 OUT="$OUT_DIR/lukelab_ops.node"
 INFO="$OUT_DIR/lukelab_ops.json"
 SRC="$ROOT/native/lukelab_ops.cc"
-LOG="$ROOT/.cache/libtensorflow/native-ops-$VARIANT.log"
+LOG="$CACHE_ROOT/native-ops-$VARIANT.log"
 
-log() { printf '[native-ops] %s\n' "$*" >&2; }
 fail() { printf '[native-ops] fused kernels not built (%s): %s\n' "$VARIANT" "$*" >&2; exit 1; }
 
-LIBDIR=$(readlink -f "$ROOT/node_modules/$PKG/deps/lib/libtensorflow_framework.so.2" 2>/dev/null | xargs -r dirname)
+LIBDIR=$(readlink -f "$PKG_DIR/deps/lib/libtensorflow_framework.so.2" 2>/dev/null | xargs -r dirname)
 [ -n "$LIBDIR" ] && [ -d "$LIBDIR/include/tensorflow/core/framework" ] || fail "no TensorFlow library with headers linked into $PKG (run scripts/native.sh first)"
 CXX_BIN=$(command -v "${CXX:-g++}" || command -v c++ || true)
 [ -n "$CXX_BIN" ] || fail "no C++ compiler"

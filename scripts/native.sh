@@ -25,45 +25,23 @@
 #   LUKELAB_TF_VERSION: the wheel version (default 2.21.0).
 # Exit status 0 when the backend is ready; otherwise one line on stderr saying why, and status 1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT="$PWD"
-
-VARIANT=cpu
-FORCE=0
-[ "${LUKELAB_GPU:-0}" = "1" ] && VARIANT=gpu
-for arg in "$@"; do
-  case "$arg" in
-    --gpu) VARIANT=gpu ;;
-    --cpu) VARIANT=cpu ;;
-    --force) FORCE=1 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "[native] unknown option '$arg' (expected --gpu, --cpu, --force)" >&2; exit 2 ;;
-  esac
-done
+TAG=native
+source "$(dirname "$0")/native-args.sh" "$@" # ROOT (and cd there), VARIANT, FORCE, PKG, PKG_DIR, CACHE_ROOT, log
 
 TF_VERSION="${LUKELAB_TF_VERSION:-2.21.0}"
 TFJS_VERSION=4.22.0
 RECIPE=1 # bump when the steps below change in a way that needs a rebuild
 NAPI=8
 ARCH=$(uname -m)
-CACHE_ROOT="$ROOT/.cache/libtensorflow"
 LOG="$CACHE_ROOT/native-build-$VARIANT.log"
 
-if [ "$VARIANT" = gpu ]; then
-  PKG=@tensorflow/tfjs-node-gpu
-  WHEEL=tensorflow
-else
-  PKG=@tensorflow/tfjs-node
-  # tensorflow-cpu has x86_64 wheels only; on aarch64 the plain wheel is the CPU build.
-  if [ "$ARCH" = aarch64 ]; then WHEEL=tensorflow; else WHEEL=tensorflow-cpu; fi
-fi
-PKG_DIR="$ROOT/node_modules/$PKG"
+# tensorflow-cpu has x86_64 wheels only; on aarch64 the plain wheel is the CPU build.
+if [ "$VARIANT" = gpu ] || [ "$ARCH" = aarch64 ]; then WHEEL=tensorflow; else WHEEL=tensorflow-cpu; fi
 CACHE="$CACHE_ROOT/$WHEEL-$TF_VERSION-$ARCH"
 BINDING="$PKG_DIR/lib/napi-v$NAPI/tfjs_binding.node"
 INFO="$PKG_DIR/lib/napi-v$NAPI/lukelab-native.json"
 STAMP="recipe=$RECIPE variant=$VARIANT wheel=$WHEEL==$TF_VERSION package=$PKG@$TFJS_VERSION napi=$NAPI node=$(node -p 'process.versions.modules' 2>/dev/null || echo none)"
 
-log() { printf '[native] %s\n' "$*" >&2; }
 # The one line setup.sh shows when the native backend cannot be built.
 fail() { printf '[native] cannot build the native TensorFlow backend (%s): %s\n' "$VARIANT" "$*" >&2; exit 1; }
 

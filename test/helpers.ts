@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { after, before, describe } from "node:test";
 import { initBackend, tf } from "../kernel/backend";
 
 /** Repository root (tests run from lib/test/...). */
@@ -48,6 +49,33 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
   return out;
+}
+
+/** n deterministic values in [-scale, scale) from a seeded LCG: the same numbers on every backend and run. */
+export function seededValues(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/**
+ * describe(title) whose tests share one model: loaded (after ready()) before them, disposed after
+ * them; `model()` gives it to the tests that `body` declares.
+ */
+export function describeWithModel<M extends { dispose(): void }>(title: string, load: () => Promise<M>, body: (model: () => M) => void): void {
+  describe(title, () => {
+    let model: M | undefined;
+    before(async () => {
+      await ready();
+      model = await load();
+    });
+    after(() => model?.dispose());
+    body(() => model!);
+  });
 }
 
 /** Largest absolute difference between two flat numeric arrays of equal length. */

@@ -22,6 +22,13 @@ export const DTYPE_BYTES: Record<DType, number> = {
 
 const LITTLE_ENDIAN_HOST = endianness() === "LE";
 
+/** 4-byte little-endian elements into `out`: the bytes copied whole on a little-endian host, else read one by one. */
+function fourByteWords<T extends Float32Array | Int32Array>(out: T, bytes: Uint8Array, read: (offset: number) => number): T {
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(bytes);
+  else for (let i = 0; i < out.length; i++) out[i] = read(i * 4);
+  return out;
+}
+
 /**
  * Decodes `count` elements of `dtype` from little-endian `bytes` (exactly count × size bytes).
  * The result never aliases `bytes`. `where` names the file and tensor for errors.
@@ -33,12 +40,8 @@ export function decodeValues(dtype: DType, bytes: Uint8Array, count: number, whe
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
-    case "float32": {
-      const out = new Float32Array(count);
-      if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(bytes);
-      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
+    case "float32":
+      return fourByteWords(new Float32Array(count), bytes, (offset) => view.getFloat32(offset, true));
     case "float16": {
       const bits = new Uint32Array(count);
       for (let i = 0; i < count; i++) bits[i] = halfToFloatBits(view.getUint16(i * 2, true));
@@ -70,27 +73,17 @@ export function decodeValues(dtype: DType, bytes: Uint8Array, count: number, whe
       }
       return out;
     }
-    case "int32": {
-      const out = new Int32Array(count);
-      if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(bytes);
-      else for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
-      return out;
-    }
+    case "int32":
+      return fourByteWords(new Int32Array(count), bytes, (offset) => view.getInt32(offset, true));
     case "int16": {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true);
       return out;
     }
-    case "int8": {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
-      return out;
-    }
-    case "uint8": {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = bytes[i];
-      return out;
-    }
+    case "int8":
+      return Int32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, count));
+    case "uint8":
+      return Int32Array.from(bytes);
     case "bool": {
       const out = new Uint8Array(count);
       for (let i = 0; i < count; i++) out[i] = bytes[i] ? 1 : 0;

@@ -318,26 +318,18 @@ export function locateJsonError(text: string): JsonErrorPlace | undefined {
   if (r && r !== "open") return r;
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
-    // Just opened, or after a value: decide what comes next.
+    // Just opened, or after a value: decide what comes next. The closing bracket ends either.
     skipWs();
     const justOpened = r === "open";
-    if (justOpened) {
-      const close = top === "[" ? "]" : "}";
-      if (text[i] === close) {
-        i++;
-        stack.pop();
-        r = undefined;
-        continue;
-      }
-    } else {
-      // After a member: a comma or the closing bracket.
-      const close = top === "[" ? "]" : "}";
-      if (text[i] === close) {
-        i++;
-        stack.pop();
-        r = undefined;
-        continue;
-      }
+    const close = top === "[" ? "]" : "}";
+    if (text[i] === close) {
+      i++;
+      stack.pop();
+      r = undefined;
+      continue;
+    }
+    if (!justOpened) {
+      // After a member: otherwise a comma.
       if (text[i] !== ",") {
         if (i < n && (text[i] === "]" || text[i] === "}")) return fail(i, `'${text[i]}' does not match the '${top}' it would close; expected ',' or '${close}'`);
         return unexpected(`',' or '${close}'`);

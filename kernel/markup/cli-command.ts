@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../io/atomic";
+import { parseCommandLine } from "../io/command-line";
 import { markupJson, readMarkupFile, type MarkupFormat } from "./examples";
 
 export const MARKUP_USAGE = `lukelab markup --input FILE (--output FILE.json | --dataset-dir DIR) [--labels a,b]
@@ -34,23 +34,14 @@ const FORMATS = new Set<MarkupFormat>(["object", "array", "text", "jsonl"]);
 
 /** Runs the command; returns the process exit code. */
 export async function markupCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      input: { type: "string" },
-      output: { type: "string" },
-      "dataset-dir": { type: "string" },
-      labels: { type: "string" },
-      format: { type: "string" },
-      "any-labels": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const values = parseCommandLine(argv, {
+    strings: ["input", "output", "dataset-dir", "labels", "format"],
+    flags: ["any-labels"],
+    required: { input: "the file of marked-up sentences" },
+    usage: MARKUP_USAGE,
+    error: MarkupUsageError,
   });
-  if (values.help) {
-    process.stdout.write(MARKUP_USAGE);
-    return 0;
-  }
-  if (!values.input) throw new MarkupUsageError("--input is required (the file of marked-up sentences)");
+  if (!values) return 0;
   if (!values.output && !values["dataset-dir"]) throw new MarkupUsageError("--output FILE.json or --dataset-dir DIR is required");
   const format = values.format as MarkupFormat | undefined;
   if (format !== undefined && !FORMATS.has(format)) throw new MarkupUsageError(`--format must be object, array, text or jsonl, got ${JSON.stringify(format)}`);

@@ -179,13 +179,19 @@ export function parseLukeConfig(json: Record<string, unknown>, where: string): L
     values[key] = json[jsonName];
   }
 
+  // id2label and label2id: an object each when given (null is "not given").
+  const mapping = (field: "id2label" | "label2id", what: string): [string, unknown][] | undefined => {
+    const value = json[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) throw new Error(`${where}: field "${field}" must be an object of ${what}, found ${describeValue(value)}`);
+    return Object.entries(value as Record<string, unknown>);
+  };
+
   let id2label: Record<number, string>;
-  if (json.id2label !== undefined && json.id2label !== null) {
-    if (typeof json.id2label !== "object" || Array.isArray(json.id2label)) {
-      throw new Error(`${where}: field "id2label" must be an object of id → label, found ${describeValue(json.id2label)}`);
-    }
+  const idEntries = mapping("id2label", "id → label");
+  if (idEntries) {
     id2label = {};
-    for (const [id, label] of Object.entries(json.id2label as Record<string, unknown>)) {
+    for (const [id, label] of idEntries) {
       if (!/^\d+$/.test(id)) throw new Error(`${where}: field "id2label" has key "${id}", expected a non-negative integer`);
       if (typeof label !== "string") {
         throw new Error(`${where}: field "id2label" maps ${id} to ${describeValue(label)}, expected a string`);
@@ -200,12 +206,10 @@ export function parseLukeConfig(json: Record<string, unknown>, where: string): L
   }
 
   let label2id: Record<string, number>;
-  if (json.label2id !== undefined && json.label2id !== null) {
-    if (typeof json.label2id !== "object" || Array.isArray(json.label2id)) {
-      throw new Error(`${where}: field "label2id" must be an object of label → id, found ${describeValue(json.label2id)}`);
-    }
+  const labelEntries = mapping("label2id", "label → id");
+  if (labelEntries) {
     label2id = {};
-    for (const [label, id] of Object.entries(json.label2id as Record<string, unknown>)) {
+    for (const [label, id] of labelEntries) {
       if (checkField("nonNegInt", id)) {
         throw new Error(`${where}: field "label2id" maps "${label}" to ${describeValue(id)}, expected a non-negative integer`);
       }

@@ -21,10 +21,11 @@
  */
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
-import { LineCounter, parseDocument, isMap, isScalar } from "yaml";
+import { isScalar } from "yaml";
 import type { EntityTypingOptions, OptionSpec } from "../tasks/entity-typing/options";
 import { parseHubId } from "../hub/id";
 import { FileFormatError, parseJsonText, readText } from "../io/read";
+import { parseYamlWithPositions } from "../io/yaml-source";
 import { ORIGINAL_BASE, ORIGINAL_PARAMETER_SETS } from "./presets";
 import { SWEEP_TASKS, sweepTask, type SweepTask } from "./tasks";
 
@@ -295,47 +296,17 @@ export function readSweepFile(path: string): CheckedSweep {
     throw err;
   }
   // JSON is YAML too: one parser for both keeps the source positions and the literals ("1.0").
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e.linePos?.[0];
-    throw new SweepDefinitionError(`${path}${pos ? `:${pos.line}:${pos.col}` : ""}: is not valid YAML (${e.message.split("\n")[0]})`);
-  }
-  const node = (p: readonly (string | number)[]) => {
-    for (let n = p.length; n >= 0; n--) {
-      const found = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (found && typeof found === "object" && found.range) return { node: found, exact: n === p.length };
-    }
-    return undefined;
-  };
+  const doc = parseYamlWithPositions(text, path, (message) => new SweepDefinitionError(message));
   const source: SweepSource = {
     where: path,
     baseDir: dirname(resolve(path)),
-    locate: (p, at) => {
-      const last = p[p.length - 1];
-      if (at === "key" && typeof last === "string") {
-        const parent = doc.getIn(p.slice(0, -1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
-          const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-          if (range) {
-            const pos = lines.linePos(range[0]);
-            return `${path}:${pos.line}:${pos.col}`;
-          }
-        }
-      }
-      const found = node(p);
-      if (!found) return path;
-      const pos = lines.linePos(found.node.range![0]);
-      return `${path}:${pos.line}:${pos.col}`;
-    },
+    locate: doc.locate,
+    // A plain scalar's source text ("1.0", "1e-5"): the literal a folder name keeps.
     literal: (p) => {
-      const found = node(p);
+      const found = doc.node(p);
       if (!found?.exact || !isScalar(found.node)) return undefined;
-      const src = (found.node as { source?: string; type?: string }).source;
-      return (found.node as { type?: string }).type === "PLAIN" ? src : undefined;
+      return (found.node as { type?: string }).type === "PLAIN" ? (found.node as { source?: string }).source : undefined;
     },
   };
-  return checkSweep(doc.toJS(), source);
+  return checkSweep(doc.value, source);
 }

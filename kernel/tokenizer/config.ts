@@ -48,7 +48,8 @@ export type SpecialTokenName = (typeof SPECIAL_TOKEN_NAMES)[number];
 export const ENTITY_SPECIAL_NAMES = ["entity_unk_token", "entity_pad_token", "entity_mask_token", "entity_mask2_token"] as const;
 export type EntitySpecialName = (typeof ENTITY_SPECIAL_NAMES)[number];
 
-const SPECIAL_DEFAULTS: Record<SpecialTokenName, string> = {
+/** RoBERTa's special tokens: what a config that names none gets. */
+export const SPECIAL_DEFAULTS: Readonly<Record<SpecialTokenName, string>> = {
   bos_token: "<s>",
   eos_token: "</s>",
   unk_token: "<unk>",

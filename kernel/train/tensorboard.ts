@@ -68,20 +68,21 @@ class ProtoWriter {
     this.varint(BigInt((field << 3) | wireType));
   }
 
-  double(field: number, value: number): this {
-    this.key(field, 1);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(value);
+  /** A fixed-width field: wire type 1 (8 bytes) or 5 (4 bytes), the value little-endian. */
+  private fixed(field: number, wireType: 1 | 5, write: (b: Buffer) => void): this {
+    this.key(field, wireType);
+    const b = Buffer.alloc(wireType === 1 ? 8 : 4);
+    write(b);
     this.parts.push(b);
     return this;
   }
 
+  double(field: number, value: number): this {
+    return this.fixed(field, 1, (b) => b.writeDoubleLE(value));
+  }
+
   float(field: number, value: number): this {
-    this.key(field, 5);
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(value);
-    this.parts.push(b);
-    return this;
+    return this.fixed(field, 5, (b) => b.writeFloatLE(value));
   }
 
   int64(field: number, value: number): this {

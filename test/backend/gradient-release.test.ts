@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { gradientReleaseActive, setGradientRelease, tf } from "../../kernel/backend";
-import { expectNoLeak, maxAbsDiff, ready } from "../helpers";
+import { expectNoLeak, maxAbsDiff, ready, seededValues as values } from "../helpers";
 
 let initial = false;
 before(async () => {
@@ -17,16 +17,6 @@ before(async () => {
 after(() => {
   setGradientRelease(initial);
 });
-
-function values(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 /** A two-layer post-LN attention block over embeddings: the op mix of a LUKE layer. */
 function makeModel() {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { loadBackend, nativeBuilds, tf } from "../../kernel/backend";
-import { expectNoLeak, maxAbsDiff, ready } from "../helpers";
+import { expectNoLeak, maxAbsDiff, ready, seededValues as values } from "../helpers";
 
 const TOL = 1e-5;
 const native = nativeBuilds().length > 0;
@@ -25,17 +25,6 @@ before(async () => {
 after(async () => {
   if (native) await tf.setBackend(active);
 });
-
-/** Deterministic values in [-scale, scale] (no RNG differences between backends). */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 /** Runs `f` on both backends from the same JS inputs and compares the outputs. */
 async function onBoth(what: string, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[][]> {

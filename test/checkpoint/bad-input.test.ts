@@ -3,13 +3,12 @@
  * Each must fail with an error naming the file and what was found, and no code may run.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { loadSafetensors } from "../../kernel/checkpoint/safetensors";
 import { loadTorchCheckpoint } from "../../kernel/checkpoint/torch-file";
-import { tmpDir } from "../helpers";
-import { assertThrowsWith, fixture, referenceCheck } from "./expect";
+import { assertThrowsWith, fixtureAndTmpDir, referenceCheck } from "./expect";
 
 interface EvilFixture {
   marker: string;
@@ -22,62 +21,54 @@ interface EvilFixture {
   module: string;
 }
 
-let dir: string;
-let fx: EvilFixture;
-
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-before(() => {
-  dir = tmpDir("lukelab-bad-");
-  fx = fixture<EvilFixture>("evil");
-});
+const ctx = fixtureAndTmpDir<EvilFixture>("evil", "lukelab-bad-");
 
 describe("restricted unpickler", () => {
   it("uses payloads that really run code when Python unpickles them", () => {
-    assert.equal(fx.python_ran_payloads, true);
-    assert.equal(existsSync(fx.marker), false, "the marker does not exist before lukelab reads the files");
+    assert.equal(ctx.fx.python_ran_payloads, true);
+    assert.equal(existsSync(ctx.fx.marker), false, "the marker does not exist before lukelab reads the files");
   });
 
   for (const name of ["posix_system", "os_system", "builtins_eval", "legacy_os_system"]) {
     it(`refuses ${name}, naming the global and the file, and runs nothing`, () => {
-      const { path, global } = fx.files[name];
+      const { path, global } = ctx.fx.files[name];
       assertThrowsWith(() => loadTorchCheckpoint(path), [path, `global ${global}`, "not allowed", /pickle byte \d+/]);
-      assert.equal(existsSync(fx.marker), false, "the payload did not run");
+      assert.equal(existsSync(ctx.fx.marker), false, "the payload did not run");
     });
   }
 
   it("refuses a pickled nn.Module (a class outside the allow-list)", () => {
-    assertThrowsWith(() => loadTorchCheckpoint(fx.module), [fx.module, "torch.nn.modules.linear.Linear", "not allowed"]);
+    assertThrowsWith(() => loadTorchCheckpoint(ctx.fx.module), [ctx.fx.module, "torch.nn.modules.linear.Linear", "not allowed"]);
   });
 
   it("names an unknown opcode and its byte offset", () => {
-    assertThrowsWith(() => loadTorchCheckpoint(fx.unknown_opcode), [fx.unknown_opcode, "archive/data.pkl", "unknown pickle opcode 0xff", "pickle byte 3"]);
+    assertThrowsWith(() => loadTorchCheckpoint(ctx.fx.unknown_opcode), [ctx.fx.unknown_opcode, "archive/data.pkl", "unknown pickle opcode 0xff", "pickle byte 3"]);
   });
 
   it("refuses object-building opcodes such as NEWOBJ", () => {
-    assertThrowsWith(() => loadTorchCheckpoint(fx.newobj), [fx.newobj, "NEWOBJ", "not supported"]);
+    assertThrowsWith(() => loadTorchCheckpoint(ctx.fx.newobj), [ctx.fx.newobj, "NEWOBJ", "not supported"]);
   });
 
   it("names a storage the zip lacks, and a storage shorter than the pickle says", () => {
-    assertThrowsWith(() => loadTorchCheckpoint(fx.no_storage), [fx.no_storage, "archive/data/0"]);
-    assertThrowsWith(() => loadTorchCheckpoint(fx.short_storage), [fx.short_storage, "storage 0", "8 bytes", "12"]);
+    assertThrowsWith(() => loadTorchCheckpoint(ctx.fx.no_storage), [ctx.fx.no_storage, "archive/data/0"]);
+    assertThrowsWith(() => loadTorchCheckpoint(ctx.fx.short_storage), [ctx.fx.short_storage, "storage 0", "8 bytes", "12"]);
   });
 });
 
 describe("corrupt zip and non-torch files", () => {
   let good: Buffer;
   before(() => {
-    good = readFileSync(fx.no_storage);
+    good = readFileSync(ctx.fx.no_storage);
   });
 
   it("names a truncated zip", () => {
-    const path = join(dir, "truncated.pt");
+    const path = join(ctx.dir, "truncated.pt");
     writeFileSync(path, good.subarray(0, Math.floor(good.length / 2)));
     assertThrowsWith(() => loadTorchCheckpoint(path), [path, "corrupt zip", "end-of-central-directory"]);
   });
 
   it("detects a changed byte through the CRC", () => {
-    const path = join(dir, "flipped.pt");
+    const path = join(ctx.dir, "flipped.pt");
     const bytes = Buffer.from(good);
     const at = bytes.indexOf(Buffer.from("little"));
     bytes[at] = "b".charCodeAt(0); // "bittle": same length, different CRC
@@ -86,7 +77,7 @@ describe("corrupt zip and non-torch files", () => {
   });
 
   it("names a file that is neither a zip nor a legacy torch file", () => {
-    const path = join(dir, "text.bin");
+    const path = join(ctx.dir, "text.bin");
     writeFileSync(path, "hello, not a checkpoint");
     assertThrowsWith(() => loadTorchCheckpoint(path), [path, "not a PyTorch checkpoint", "0x68 0x65"]);
   });
@@ -148,7 +139,7 @@ describe("safetensors validation", () => {
   ];
 
   it("rejects each bad file with an error naming the file and what was wrong, as Python safetensors does", () => {
-    const paths = cases.map((c, i) => c.make(join(dir, `bad-${i}.safetensors`)));
+    const paths = cases.map((c, i) => c.make(join(ctx.dir, `bad-${i}.safetensors`)));
     const python = referenceCheck<{ rejected: boolean; error?: string }>(paths.map((path) => ({ kind: "safetensors-rejects", path })));
     cases.forEach((c, i) => {
       assert.equal(python[i].rejected, true, `Python safetensors also rejects: ${c.name}`);
@@ -157,7 +148,7 @@ describe("safetensors validation", () => {
   });
 
   it("accepts the well-formed neighbour of those files (so the checks are not over-eager)", () => {
-    const path = safetensors(join(dir, "fine.safetensors"), { a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 8);
+    const path = safetensors(join(ctx.dir, "fine.safetensors"), { a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 8);
     const { stateDict } = loadSafetensors(path);
     assert.deepEqual([...stateDict.keys()], ["a", "b"]);
   });

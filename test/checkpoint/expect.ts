@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { writeFileAtomic } from "../../kernel/io/atomic";
 import type { StateDict, TensorData } from "../../kernel/checkpoint/tensor-data";
-import { ROOT, runPython } from "../helpers";
+import { ROOT, runPython, tmpDir } from "../helpers";
 
 /** A tensor as reference.py encodes it: float32 bytes in base64, or integers. */
 export interface Encoded {
@@ -52,6 +53,20 @@ export function fixture<T>(name: FixtureName): T {
     process.env.LUKELAB_FRESH_FIXTURES = "0";
   }
   return (JSON.parse(readFileSync(manifest, "utf8")) as Record<FixtureName, T>)[name];
+}
+
+/**
+ * For a test file: before its tests, a fresh temp folder (`ctx.dir`, for what they write) and the
+ * reference fixture `name` (`ctx.fx`); after them, the folder removed.
+ */
+export function fixtureAndTmpDir<T>(name: FixtureName, prefix: string): { readonly dir: string; readonly fx: T } {
+  const ctx = {} as { dir: string; fx: T };
+  before(() => {
+    ctx.dir = tmpDir(prefix);
+    ctx.fx = fixture<T>(name);
+  });
+  after(() => rmSync(ctx.dir, { recursive: true, force: true }));
+  return ctx;
 }
 
 export function referenceCheck<T>(jobs: object[]): T[] {

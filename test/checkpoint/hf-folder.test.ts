@@ -4,14 +4,13 @@
  * transformers loads with no missing or unexpected keys.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { loadHfCheckpoint, saveHfCheckpoint } from "../../kernel/checkpoint/hf-folder";
 import { checkWeights, lukeBaseWeightShapes, LukeShapeConfig, normaliseLukeKeys } from "../../kernel/model/weight-tree";
 import type { StateDict, TensorData } from "../../kernel/checkpoint/tensor-data";
-import { tmpDir } from "../helpers";
-import { assertStateDict, assertThrowsWith, Encoded, fixture, referenceCheck } from "./expect";
+import { assertStateDict, assertThrowsWith, Encoded, fixtureAndTmpDir, referenceCheck } from "./expect";
 
 interface HfFixture {
   dirs: Record<"st" | "bin" | "base_st" | "base_bin_posids" | "sharded", string>;
@@ -25,65 +24,60 @@ interface HfCheck {
   config: Record<string, unknown>;
 }
 
-let dir: string;
-let fx: HfFixture;
+const ctx = fixtureAndTmpDir<HfFixture>("luke-hf", "lukelab-hf-");
 /** The base model's weights only (what LukeModel files hold), with the luke. prefix. */
 let expectedBase: Record<string, Encoded>;
 
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 before(() => {
-  dir = tmpDir("lukelab-hf-");
-  fx = fixture<HfFixture>("luke-hf");
-  expectedBase = Object.fromEntries(Object.entries(fx.expected).filter(([k]) => k.startsWith("luke.")));
-  assert.ok(fx.files.sharded.filter((f) => f.endsWith(".safetensors")).length > 1, "the sharded fixture has several shards");
-  assert.ok(Object.keys(fx.expected).includes("classifier.weight"));
+  expectedBase = Object.fromEntries(Object.entries(ctx.fx.expected).filter(([k]) => k.startsWith("luke.")));
+  assert.ok(ctx.fx.files.sharded.filter((f) => f.endsWith(".safetensors")).length > 1, "the sharded fixture has several shards");
+  assert.ok(Object.keys(ctx.fx.expected).includes("classifier.weight"));
 });
 
 describe("loadHfCheckpoint + normaliseLukeKeys", () => {
   it("reads transformers' safetensors folder (luke. prefix) to the same keys and values", () => {
-    const ck = loadHfCheckpoint(fx.dirs.st);
-    assert.equal(ck.source, join(fx.dirs.st, "model.safetensors"));
+    const ck = loadHfCheckpoint(ctx.fx.dirs.st);
+    assert.equal(ck.source, join(ctx.fx.dirs.st, "model.safetensors"));
     assert.equal(ck.config.hidden_size, 32);
-    assert.deepEqual(ck.config.id2label, fx.config.id2label);
+    assert.deepEqual(ck.config.id2label, ctx.fx.config.id2label);
     const { stateDict, dropped } = normaliseLukeKeys(ck.stateDict);
-    assertStateDict(stateDict, fx.expected, fx.dirs.st);
+    assertStateDict(stateDict, ctx.fx.expected, ctx.fx.dirs.st);
     assert.deepEqual(dropped, []);
   });
 
   it("reads the pytorch_model.bin folder to the same keys and values", () => {
-    const ck = loadHfCheckpoint(fx.dirs.bin);
-    assert.equal(ck.source, join(fx.dirs.bin, "pytorch_model.bin"));
-    assertStateDict(normaliseLukeKeys(ck.stateDict).stateDict, fx.expected, fx.dirs.bin);
+    const ck = loadHfCheckpoint(ctx.fx.dirs.bin);
+    assert.equal(ck.source, join(ctx.fx.dirs.bin, "pytorch_model.bin"));
+    assertStateDict(normaliseLukeKeys(ck.stateDict).stateDict, ctx.fx.expected, ctx.fx.dirs.bin);
   });
 
   it("reads a sharded safetensors folder through its index", () => {
-    const ck = loadHfCheckpoint(fx.dirs.sharded);
-    assert.equal(ck.source, join(fx.dirs.sharded, "model.safetensors.index.json"));
-    assertStateDict(normaliseLukeKeys(ck.stateDict).stateDict, fx.expected, fx.dirs.sharded);
+    const ck = loadHfCheckpoint(ctx.fx.dirs.sharded);
+    assert.equal(ck.source, join(ctx.fx.dirs.sharded, "model.safetensors.index.json"));
+    assertStateDict(normaliseLukeKeys(ck.stateDict).stateDict, ctx.fx.expected, ctx.fx.dirs.sharded);
   });
 
   it("adds the luke. prefix to a bare LukeModel file", () => {
-    const ck = loadHfCheckpoint(fx.dirs.base_st);
+    const ck = loadHfCheckpoint(ctx.fx.dirs.base_st);
     assert.ok([...ck.stateDict.keys()].every((k) => !k.startsWith("luke.")), "the file has no prefix");
     const { stateDict, dropped } = normaliseLukeKeys(ck.stateDict);
-    assertStateDict(stateDict, expectedBase, fx.dirs.base_st);
+    assertStateDict(stateDict, expectedBase, ctx.fx.dirs.base_st);
     assert.deepEqual(dropped, []);
   });
 
   it("drops and reports embeddings.position_ids of older files", () => {
-    const ck = loadHfCheckpoint(fx.dirs.base_bin_posids);
+    const ck = loadHfCheckpoint(ctx.fx.dirs.base_bin_posids);
     assert.ok(ck.stateDict.has("embeddings.position_ids"));
     const { stateDict, dropped } = normaliseLukeKeys(ck.stateDict);
-    assertStateDict(stateDict, expectedBase, fx.dirs.base_bin_posids);
+    assertStateDict(stateDict, expectedBase, ctx.fx.dirs.base_bin_posids);
     assert.deepEqual(dropped, ["embeddings.position_ids"]);
   });
 
   it("prefers model.safetensors when pytorch_model.bin is there too", () => {
-    const both = join(dir, "both");
+    const both = join(ctx.dir, "both");
     mkdirSync(both);
-    for (const f of ["config.json", "model.safetensors"]) copyFileSync(join(fx.dirs.st, f), join(both, f));
-    copyFileSync(join(fx.dirs.base_bin_posids, "pytorch_model.bin"), join(both, "pytorch_model.bin"));
+    for (const f of ["config.json", "model.safetensors"]) copyFileSync(join(ctx.fx.dirs.st, f), join(both, f));
+    copyFileSync(join(ctx.fx.dirs.base_bin_posids, "pytorch_model.bin"), join(both, "pytorch_model.bin"));
     const ck = loadHfCheckpoint(both);
     assert.equal(ck.source, join(both, "model.safetensors"));
     assert.ok(ck.stateDict.has("classifier.weight"));
@@ -134,13 +128,13 @@ describe("normaliseLukeKeys", () => {
 
 describe("saveHfCheckpoint", () => {
   it("writes a folder LukeForEntityClassification.from_pretrained loads with nothing missing or unexpected, and the same weights", () => {
-    const ck = loadHfCheckpoint(fx.dirs.bin);
-    const out = join(dir, "saved");
+    const ck = loadHfCheckpoint(ctx.fx.dirs.bin);
+    const out = join(ctx.dir, "saved");
     const saved = saveHfCheckpoint(out, { config: ck.config, stateDict: ck.stateDict });
     assert.deepEqual(saved.files.sort(), [join(out, "config.json"), join(out, "model.safetensors")]);
 
-    const baseOut = join(dir, "saved_base");
-    const base = loadHfCheckpoint(fx.dirs.base_bin_posids);
+    const baseOut = join(ctx.dir, "saved_base");
+    const base = loadHfCheckpoint(ctx.fx.dirs.base_bin_posids);
     const savedBase = saveHfCheckpoint(baseOut, { config: base.config, stateDict: base.stateDict });
     assert.deepEqual(savedBase.dropped, ["embeddings.position_ids"]);
 
@@ -155,8 +149,8 @@ describe("saveHfCheckpoint", () => {
       assert.deepEqual(r.info.mismatched_keys, [], `${name}: mismatched keys`);
     }
     assert.deepEqual(cls.info.unexpected_keys, []);
-    assert.deepEqual(cls.state_dict, fx.expected, "transformers loads exactly the original weights");
-    assert.deepEqual(cls.config.id2label, fx.config.id2label);
+    assert.deepEqual(cls.state_dict, ctx.fx.expected, "transformers loads exactly the original weights");
+    assert.deepEqual(cls.config.id2label, ctx.fx.config.id2label);
     const bare = Object.fromEntries(Object.entries(expectedBase).map(([k, v]) => [k.slice("luke.".length), v]));
     assert.deepEqual(model.state_dict, bare);
     assert.deepEqual(baseModel.state_dict, bare);
@@ -170,13 +164,13 @@ describe("checkWeights", () => {
   };
 
   it("accepts transformers' own weights against lukeBaseWeightShapes", () => {
-    const { stateDict } = normaliseLukeKeys(loadHfCheckpoint(fx.dirs.base_st).stateDict);
-    checkWeights(stateDict, lukeBaseWeightShapes(config), fx.dirs.base_st);
+    const { stateDict } = normaliseLukeKeys(loadHfCheckpoint(ctx.fx.dirs.base_st).stateDict);
+    checkWeights(stateDict, lukeBaseWeightShapes(config), ctx.fx.dirs.base_st);
     assert.equal(lukeBaseWeightShapes(config).size, stateDict.size);
   });
 
   it("throws ONE error listing every missing, mis-shaped and unexpected weight", () => {
-    const { stateDict } = normaliseLukeKeys(loadHfCheckpoint(fx.dirs.base_st).stateDict);
+    const { stateDict } = normaliseLukeKeys(loadHfCheckpoint(ctx.fx.dirs.base_st).stateDict);
     stateDict.delete("luke.pooler.dense.weight");
     stateDict.delete("luke.encoder.layer.1.attention.self.e2w_query.bias");
     stateDict.set("luke.embeddings.word_embeddings.weight", { dtype: "float32", shape: [61, 32], data: new Float32Array(61 * 32) });
@@ -197,33 +191,33 @@ describe("checkWeights", () => {
 
 describe("folder errors", () => {
   it("names the folder and the files looked for when there are no weights", () => {
-    const empty = join(dir, "no_weights");
+    const empty = join(ctx.dir, "no_weights");
     mkdirSync(empty);
     writeFileSync(join(empty, "config.json"), "{}");
     assertThrowsWith(() => loadHfCheckpoint(empty), [empty, "model.safetensors", "pytorch_model.bin", "model.safetensors.index.json"]);
   });
 
   it("names the folder when config.json is missing, and a missing folder", () => {
-    const noConfig = join(dir, "no_config");
+    const noConfig = join(ctx.dir, "no_config");
     mkdirSync(noConfig);
-    copyFileSync(join(fx.dirs.st, "model.safetensors"), join(noConfig, "model.safetensors"));
+    copyFileSync(join(ctx.fx.dirs.st, "model.safetensors"), join(noConfig, "model.safetensors"));
     assertThrowsWith(() => loadHfCheckpoint(noConfig), [noConfig, "config.json"]);
-    assertThrowsWith(() => loadHfCheckpoint(join(dir, "nowhere")), [join(dir, "nowhere"), "not a folder"]);
+    assertThrowsWith(() => loadHfCheckpoint(join(ctx.dir, "nowhere")), [join(ctx.dir, "nowhere"), "not a folder"]);
   });
 
   it("names config.json when it is not JSON", () => {
-    const bad = join(dir, "bad_config");
+    const bad = join(ctx.dir, "bad_config");
     mkdirSync(bad);
     writeFileSync(join(bad, "config.json"), "{ hidden_size: 32 ");
-    copyFileSync(join(fx.dirs.st, "model.safetensors"), join(bad, "model.safetensors"));
+    copyFileSync(join(ctx.fx.dirs.st, "model.safetensors"), join(bad, "model.safetensors"));
     assertThrowsWith(() => loadHfCheckpoint(bad), [join(bad, "config.json"), "not valid JSON"]);
   });
 
   it("names a shard the index points to that is missing", () => {
-    const sharded = join(dir, "sharded_missing");
+    const sharded = join(ctx.dir, "sharded_missing");
     mkdirSync(sharded);
-    for (const f of fx.files.sharded) if (!f.startsWith("model-00002")) copyFileSync(join(fx.dirs.sharded, f), join(sharded, f));
-    const shard = fx.files.sharded.find((f) => f.startsWith("model-00002"))!;
+    for (const f of ctx.fx.files.sharded) if (!f.startsWith("model-00002")) copyFileSync(join(ctx.fx.dirs.sharded, f), join(sharded, f));
+    const shard = ctx.fx.files.sharded.find((f) => f.startsWith("model-00002"))!;
     assertThrowsWith(() => loadHfCheckpoint(sharded), [join(sharded, "model.safetensors.index.json"), shard, "missing"]);
   });
 });

@@ -3,14 +3,13 @@
  * conversion logic run on the same fake archives (reference.py luke-archive).
  */
 import assert from "node:assert/strict";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { saveHfCheckpoint } from "../../kernel/checkpoint/hf-folder";
 import { loadOriginalLukeArchive, OriginalLuke, parseEntityVocabJsonl, parseEntityVocabTsv } from "../../kernel/checkpoint/original-luke";
-import { tmpDir } from "../helpers";
-import { assertRejectsWith, assertStateDict, assertThrowsWith, Encoded, fixture, referenceCheck } from "./expect";
+import { assertRejectsWith, assertStateDict, assertThrowsWith, Encoded, fixtureAndTmpDir, referenceCheck } from "./expect";
 
 interface Converted {
   archive: string;
@@ -29,8 +28,7 @@ interface ArchiveFixture {
   word_ids: { at: number; hash: number };
 }
 
-let dir: string;
-let fx: ArchiveFixture;
+const ctx = fixtureAndTmpDir<ArchiveFixture>("luke-archive", "lukelab-archive-");
 let tsv: OriginalLuke;
 let jsonl: OriginalLuke;
 const prefixed = (k: string) => `luke.${k}`;
@@ -49,25 +47,21 @@ function assertConfig(ours: Record<string, unknown>, python: Record<string, unkn
   }
 }
 
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 before(async () => {
-  dir = tmpDir("lukelab-archive-");
-  fx = fixture<ArchiveFixture>("luke-archive");
   const temps = ourTemps();
-  tsv = await loadOriginalLukeArchive(fx.tsv.archive, { wordIdsOf: fx.word_ids });
-  jsonl = await loadOriginalLukeArchive(fx.jsonl.archive, { wordIdsOf: fx.word_ids });
+  tsv = await loadOriginalLukeArchive(ctx.fx.tsv.archive, { wordIdsOf: ctx.fx.word_ids });
+  jsonl = await loadOriginalLukeArchive(ctx.fx.jsonl.archive, { wordIdsOf: ctx.fx.word_ids });
   assert.deepEqual(ourTemps(), temps, "the extraction folders are removed");
 });
 
 describe("loadOriginalLukeArchive", () => {
   it("converts a tar.gz with entity_vocab.tsv and a legacy-format bin exactly as transformers does", () => {
-    assertStateDict(tsv.stateDict, fx.tsv.state_dict, fx.tsv.archive, prefixed);
-    assertConfig(tsv.config, fx.tsv.config, "tsv");
+    assertStateDict(tsv.stateDict, ctx.fx.tsv.state_dict, ctx.fx.tsv.archive, prefixed);
+    assertConfig(tsv.config, ctx.fx.tsv.config, "tsv");
     assert.equal(tsv.config.vocab_size, 62);
-    assert.deepEqual(tsv.entityVocab, fx.tsv.entity_vocab);
-    assert.deepEqual([...tsv.dropped].sort(), fx.tsv.dropped);
-    assert.deepEqual(tsv.metadata, fx.tsv.metadata);
+    assert.deepEqual(tsv.entityVocab, ctx.fx.tsv.entity_vocab);
+    assert.deepEqual([...tsv.dropped].sort(), ctx.fx.tsv.dropped);
+    assert.deepEqual(tsv.metadata, ctx.fx.tsv.metadata);
     assert.deepEqual(tsv.notes, []);
   });
 
@@ -75,53 +69,53 @@ describe("loadOriginalLukeArchive", () => {
     const words = tsv.stateDict.get("luke.embeddings.word_embeddings.weight")!;
     const H = 32;
     const row = (i: number) => Array.from(words.data.subarray(i * H, (i + 1) * H));
-    assert.deepEqual(row(60), row(fx.word_ids.at));
-    assert.deepEqual(row(61), row(fx.word_ids.hash));
+    assert.deepEqual(row(60), row(ctx.fx.word_ids.at));
+    assert.deepEqual(row(61), row(ctx.fx.word_ids.hash));
     assert.notDeepEqual(row(60), row(61));
     const q = tsv.stateDict.get("luke.encoder.layer.1.attention.self.query.weight")!;
     assert.deepEqual(tsv.stateDict.get("luke.encoder.layer.1.attention.self.e2w_query.weight")!.data, q.data);
   });
 
   it("converts a jsonl vocabulary inside a folder of a GNU tar.gz, appending [MASK2] as transformers' mLUKE script does", () => {
-    assertStateDict(jsonl.stateDict, fx.jsonl.state_dict, fx.jsonl.archive, prefixed);
-    assertConfig(jsonl.config, fx.jsonl.config, "jsonl");
+    assertStateDict(jsonl.stateDict, ctx.fx.jsonl.state_dict, ctx.fx.jsonl.archive, prefixed);
+    assertConfig(jsonl.config, ctx.fx.jsonl.config, "jsonl");
     assert.equal(jsonl.config.entity_vocab_size, 10);
-    assert.deepEqual(jsonl.entityVocab, fx.jsonl.entity_vocab);
+    assert.deepEqual(jsonl.entityVocab, ctx.fx.jsonl.entity_vocab);
     assert.equal(jsonl.entityVocab["[MASK2]"], 9);
     assert.match(jsonl.notes.join("\n"), /\[MASK2\].*appended as id 9/);
   });
 
   it("reads an uncompressed pax tar and an already extracted folder to the same result", async () => {
-    const pax = await loadOriginalLukeArchive(fx.pax.archive, { wordIdsOf: fx.word_ids });
-    assertStateDict(pax.stateDict, fx.jsonl.state_dict, fx.pax.archive, prefixed);
-    const folder = join(dirname(fx.jsonl.archive), "jsonl");
-    const fromFolder = await loadOriginalLukeArchive(folder, { wordIdsOf: fx.word_ids });
-    assertStateDict(fromFolder.stateDict, fx.jsonl.state_dict, folder, prefixed);
-    assert.deepEqual(fromFolder.entityVocab, fx.jsonl.entity_vocab);
+    const pax = await loadOriginalLukeArchive(ctx.fx.pax.archive, { wordIdsOf: ctx.fx.word_ids });
+    assertStateDict(pax.stateDict, ctx.fx.jsonl.state_dict, ctx.fx.pax.archive, prefixed);
+    const folder = join(dirname(ctx.fx.jsonl.archive), "jsonl");
+    const fromFolder = await loadOriginalLukeArchive(folder, { wordIdsOf: ctx.fx.word_ids });
+    assertStateDict(fromFolder.stateDict, ctx.fx.jsonl.state_dict, folder, prefixed);
+    assert.deepEqual(fromFolder.entityVocab, ctx.fx.jsonl.entity_vocab);
   });
 
   it("names jsonl entities language:title on request, as transformers' mLUKE conversion does", async () => {
-    const m = await loadOriginalLukeArchive(fx.jsonl.archive, { wordIdsOf: fx.word_ids, jsonlKeys: "language:title" });
-    assert.deepEqual(m.entityVocab, { ...fx.jsonl.entity_vocab_language_title, "[MASK2]": 9 });
+    const m = await loadOriginalLukeArchive(ctx.fx.jsonl.archive, { wordIdsOf: ctx.fx.word_ids, jsonlKeys: "language:title" });
+    assert.deepEqual(m.entityVocab, { ...ctx.fx.jsonl.entity_vocab_language_title, "[MASK2]": 9 });
   });
 
   it("saves a folder that transformers' LukeModel loads with no missing keys and the converted weights", () => {
-    const out = join(dir, "converted");
+    const out = join(ctx.dir, "converted");
     saveHfCheckpoint(out, { config: tsv.config, stateDict: tsv.stateDict });
     const [r] = referenceCheck<{ info: Record<string, string[]>; state_dict: Record<string, Encoded>; config: Record<string, unknown> }>([
       { kind: "hf", dir: out, class: "LukeModel" },
     ]);
     assert.deepEqual(r.info.missing_keys, []);
     assert.deepEqual(r.info.unexpected_keys, []);
-    assert.deepEqual(r.state_dict, fx.tsv.state_dict);
+    assert.deepEqual(r.state_dict, ctx.fx.tsv.state_dict);
     assert.equal(r.config.vocab_size, 62);
   });
 });
 
 describe("original archive errors", () => {
   it("names the archive, the missing member and what the archive holds", async () => {
-    await assertRejectsWith(() => loadOriginalLukeArchive(fx.no_vocab.archive, { wordIdsOf: fx.word_ids }), [
-      fx.no_vocab.archive,
+    await assertRejectsWith(() => loadOriginalLukeArchive(ctx.fx.no_vocab.archive, { wordIdsOf: ctx.fx.word_ids }), [
+      ctx.fx.no_vocab.archive,
       "entity vocabulary",
       "entity_vocab.tsv",
       "metadata.json",
@@ -131,20 +125,20 @@ describe("original archive errors", () => {
 
   it("names a truncated gzip archive and removes its temporary folder", async () => {
     const temps = ourTemps();
-    await assertRejectsWith(() => loadOriginalLukeArchive(fx.truncated.archive, { wordIdsOf: fx.word_ids }), [
-      fx.truncated.archive,
+    await assertRejectsWith(() => loadOriginalLukeArchive(ctx.fx.truncated.archive, { wordIdsOf: ctx.fx.word_ids }), [
+      ctx.fx.truncated.archive,
       /gzip|truncated|ends inside/,
     ]);
     assert.deepEqual(ourTemps(), temps);
   });
 
   it("refuses word ids outside the vocabulary and a missing archive", async () => {
-    await assertRejectsWith(() => loadOriginalLukeArchive(fx.tsv.archive, { wordIdsOf: { at: 60, hash: 5 } }), [
-      fx.tsv.archive,
+    await assertRejectsWith(() => loadOriginalLukeArchive(ctx.fx.tsv.archive, { wordIdsOf: { at: 60, hash: 5 } }), [
+      ctx.fx.tsv.archive,
       `"@" is 60`,
       "< 60",
     ]);
-    await assertRejectsWith(() => loadOriginalLukeArchive(join(dir, "nope.tar.gz"), { wordIdsOf: fx.word_ids }), ["nope.tar.gz", "does not exist"]);
+    await assertRejectsWith(() => loadOriginalLukeArchive(join(ctx.dir, "nope.tar.gz"), { wordIdsOf: ctx.fx.word_ids }), ["nope.tar.gz", "does not exist"]);
   });
 
   it("reports malformed vocabulary lines with their line numbers", () => {

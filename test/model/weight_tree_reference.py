@@ -11,22 +11,10 @@ import json
 import sys
 
 import torch
-from transformers import (
-    LukeConfig,
-    LukeForEntityClassification,
-    LukeForEntityPairClassification,
-    LukeForEntitySpanClassification,
-    LukeForMaskedLM,
-    LukeModel,
-)
+from luke_reference import HEADS  # beside this script: the head classes by lukelab's task name
+from transformers import LukeConfig, LukeModel
 
-CLASSES = {
-    "none": LukeModel,
-    "entity_classification": LukeForEntityClassification,
-    "entity_pair_classification": LukeForEntityPairClassification,
-    "entity_span_classification": LukeForEntitySpanClassification,
-    "masked_lm": LukeForMaskedLM,
-}
+CLASSES = {"none": LukeModel, **HEADS}
 
 
 def main():
@@ -38,7 +26,7 @@ def main():
         keys[name] = {
             head: [[k, list(v.shape)] for k, v in cls(config).state_dict().items()] for head, cls in CLASSES.items()
         }
-    json.dump({"keys": keys, "tied": list(LukeForMaskedLM._tied_weights_keys)}, sys.stdout)
+    json.dump({"keys": keys, "tied": list(HEADS["masked_lm"]._tied_weights_keys)}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { cpSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { loadBert, loadGpt2, loadWordModel, tf } from "../../kernel";
-import type { WordForwardResult, WordModelRunner } from "../../kernel";
-import { flatten, maxAbsDiff, ready, tmpDir } from "../helpers";
+import type { WordForwardResult } from "../../kernel";
+import { describeWithModel, flatten, maxAbsDiff, tmpDir } from "../helpers";
 import { FORMATS, MODEL_KINDS, loadExpected, modelDir, slice, textOf, type ModelExpected, type ModelRecord } from "./fixtures";
 
 /** The reference's values for one (possibly padded) row, with padding removed. */
@@ -60,18 +60,12 @@ for (const kind of MODEL_KINDS) {
     });
 
     for (const format of FORMATS) {
-      describe(format, () => {
-        let model: WordModelRunner;
-        before(async () => {
-          await ready();
-          model = await loadWordModel(modelDir(kind, format));
-        });
-        after(() => model.dispose());
+      describeWithModel(format, () => loadWordModel(modelDir(kind, format)), (model) => {
 
         test("every input on its own", async () => {
           const baseline = tf.memory().numTensors;
           for (let i = 0; i < texts.length; i++) {
-            const [got] = await model.forward([texts[i]], { attentions: true, hiddenStates: true });
+            const [got] = await model().forward([texts[i]], { attentions: true, hiddenStates: true });
             compare(`input ${i} (${JSON.stringify(texts[i].slice(0, 30))})`, got, expected.inputs[i], values, expected.tolerance);
           }
           assert.equal(tf.memory().numTensors, baseline, "tensors left behind by forward");
@@ -79,7 +73,7 @@ for (const kind of MODEL_KINDS) {
 
         test("one right-padded batch", async () => {
           const rows = expected.batch.rows.map((r) => texts[r]);
-          const got = await model.forward(rows, { attentions: true, hiddenStates: true, batchSize: rows.length });
+          const got = await model().forward(rows, { attentions: true, hiddenStates: true, batchSize: rows.length });
           got.forEach((g, i) => compare(`batch row ${i}`, g, expected.batch.outputs[i], values, expected.tolerance));
         });
       });

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { loadLuke, tf } from "../../kernel";
-import type { EncodeInput, ForwardResult, Luke } from "../../kernel";
-import { FIXTURES, SHARED, flatten, maxAbsDiff, ready } from "../helpers";
+import type { EncodeInput, ForwardResult } from "../../kernel";
+import { FIXTURES, SHARED, describeWithModel, flatten, maxAbsDiff } from "../helpers";
 
 interface TensorRef {
   shape: number[];
@@ -153,19 +153,13 @@ for (const model of MODELS) {
     });
 
     for (const format of FORMATS) {
-      describe(format, () => {
-        let luke: Luke;
-        before(async () => {
-          await ready();
-          luke = await loadLuke(join(FIXTURES, "parity", model, format));
-        });
-        after(() => luke.dispose());
+      describeWithModel(format, () => loadLuke(join(FIXTURES, "parity", model, format)), (luke) => {
 
         test("every input on its own", async () => {
           const baseline = tf.memory().numTensors;
           for (let i = 0; i < inputs.length; i++) {
             const rec = expected.inputs[i];
-            const [got] = await luke.forward([inputs[i]], { attentions: rec.attentions !== undefined });
+            const [got] = await luke().forward([inputs[i]], { attentions: rec.attentions !== undefined });
             compare(`input ${i} (${JSON.stringify(inputs[i].text.slice(0, 30))})`, got, rec, values, expected.tolerance);
           }
           assert.equal(tf.memory().numTensors, baseline, "tensors left behind by forward");
@@ -173,10 +167,10 @@ for (const model of MODELS) {
 
         test("one padded batch", async () => {
           const rows = expected.batch.rows.map((r) => inputs[r]);
-          const got = await luke.forward(rows, { attentions: true, batchSize: rows.length });
+          const got = await luke().forward(rows, { attentions: true, batchSize: rows.length });
           got.forEach((g, i) => compare(`batch row ${i}`, g, expected.batch.outputs[i], values, expected.tolerance));
           // The padded batch also encodes exactly as the reference's padded batch does.
-          const batch = luke.encode(rows);
+          const batch = luke().encode(rows);
           assert.deepEqual(batch.inputIds, expected.batch.outputs.map((o) => o.input_ids));
           assert.deepEqual(batch.entityPositionIds, expected.batch.outputs.map((o) => o.entity_position_ids));
           assert.deepEqual(batch.entityAttentionMask, expected.batch.outputs.map((o) => o.entity_attention_mask));

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SPECIAL_DEFAULTS } from "../../kernel/tokenizer/config";
 import { ROOT, tmpDir } from "../helpers";
 
 export interface FolderOptions {
@@ -73,12 +74,7 @@ export function buildTokenizerFolder(options: FolderOptions = {}): string {
   writeFileSync(
     join(dir, "special_tokens_map.json"),
     JSON.stringify({
-      bos_token: "<s>",
-      eos_token: "</s>",
-      unk_token: "<unk>",
-      sep_token: "</s>",
-      pad_token: "<pad>",
-      cls_token: "<s>",
+      ...SPECIAL_DEFAULTS,
       mask_token: addedToken("<mask>", true),
       additional_special_tokens: [addedToken("<ent>"), addedToken("<ent2>")],
     }),

@@ -5,7 +5,7 @@
  * Everything is read and computed before anything is written, so bad input writes nothing.
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../../io/command-line";
 import { DEFAULT_POSITION_BINS, DISTANCE_UNITS, formatPositionBins, parsePositionBins, type DistanceUnit } from "./bins";
 import { attentionStatistics, writeAttentionReport } from "./report";
 import { PAIR_DUPLICATE_MODES, parseTokenPair, type PairDuplicateMode } from "./stats";
@@ -63,25 +63,20 @@ function joinDashValues(argv: readonly string[]): string[] {
 
 /** Runs the subcommand; returns the process exit code. */
 export async function command(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: joinDashValues(argv),
+  const values = parseCommandLine(joinDashValues(argv), {
+    strings: ["output-dir", "bins"],
+    flags: ["ignore-case", "no-html"],
     options: {
       records: { type: "string", multiple: true },
-      "output-dir": { type: "string" },
-      bins: { type: "string" },
       "distance-unit": { type: "string", default: "token" },
       pair: { type: "string", multiple: true },
       duplicates: { type: "string", default: "mean" },
-      "ignore-case": { type: "boolean", default: false },
       entity: { type: "string", default: "0" },
-      "no-html": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
+    usage: USAGE,
+    error: AttentionUsageError,
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  if (!values) return 0;
   const records = values.records ?? [];
   const outputDir = values["output-dir"];
   if (records.length === 0) throw new AttentionUsageError("--records is required (an attentions_dev.jsonl or attentions_test.jsonl of entity-typing run --output-attentions)");

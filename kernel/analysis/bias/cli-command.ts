@@ -4,7 +4,7 @@
  * (report.ts). This parses the command line and prints.
  */
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../../io/command-line";
 
 export const USAGE = `lukelab analyze bias --model DIR --probe FILE.yaml --output-dir OUT [--permutations N] [--seed S]
                      [--batch-size N]
@@ -55,30 +55,13 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 
 /** Runs the subcommand; returns the process exit code. */
 export async function command(argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        model: { type: "string" },
-        probe: { type: "string" },
-        "output-dir": { type: "string" },
-        permutations: { type: "string" },
-        seed: { type: "string" },
-        "batch-size": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new BiasUsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (!values.model) throw new BiasUsageError("--model is required (an entity-typing checkpoint folder)");
-  if (!values.probe) throw new BiasUsageError("--probe is required (a .yaml or .json probe file; see samples/bias/)");
-  if (!values["output-dir"]) throw new BiasUsageError("--output-dir is required");
+  const values = parseCommandLine(argv, {
+    strings: ["model", "probe", "output-dir", "permutations", "seed", "batch-size"],
+    required: { model: "an entity-typing checkpoint folder", probe: "a .yaml or .json probe file; see samples/bias/", "output-dir": "" },
+    usage: USAGE,
+    error: BiasUsageError,
+  });
+  if (!values) return 0;
   const permutations = positiveInt(values.permutations, "--permutations");
   const batchSize = positiveInt(values["batch-size"], "--batch-size");
   let seed: number | undefined;

@@ -27,6 +27,21 @@ function scopeText(template: string): string {
   return template === "all" ? "all templates" : `template ${template}`;
 }
 
+/** The layout both figures share: the title, x axis as given, y axis titled, no zero lines. */
+function payload(data: PlotlyPayload["data"], title: string, xaxis: Record<string, unknown>, yTitle: string): PlotlyPayload {
+  return {
+    data,
+    layout: {
+      title: { text: title },
+      hovermode: "closest",
+      margin: { t: 60, l: 70, r: 30, b: 60 },
+      xaxis: { ...xaxis, zeroline: false },
+      yaxis: { title: { text: yTitle }, zeroline: false, automargin: true },
+    },
+    lukelab: { title },
+  };
+}
+
 /** One comparison: points per group and mean ± SE. */
 export function comparisonFigure(run: ProbeRun, comparison: Comparison, measure: Measure): PlotlyPayload {
   const groups = [comparison.groupA, comparison.groupB];
@@ -58,17 +73,7 @@ export function comparisonFigure(run: ProbeRun, comparison: Comparison, measure:
     });
   });
   const title = `${measure.title} (${scopeText(comparison.template)}): Welch p = ${formatP(comparison.pWelch)}, permutation p = ${formatP(comparison.pPermutation)}`;
-  return {
-    data,
-    layout: {
-      title: { text: title },
-      hovermode: "closest",
-      margin: { t: 60, l: 70, r: 30, b: 60 },
-      xaxis: { title: { text: `group (difference of means ${comparison.difference.toPrecision(3)})` }, range: [-0.6, 1.7], tickvals: [0, 1], ticktext: groups, zeroline: false },
-      yaxis: { title: { text: measure.title }, zeroline: false, automargin: true },
-    },
-    lukelab: { title },
-  };
+  return payload(data, title, { title: { text: `group (difference of means ${comparison.difference.toPrecision(3)})` }, range: [-0.6, 1.7], tickvals: [0, 1], ticktext: groups }, measure.title);
 }
 
 /**
@@ -96,15 +101,5 @@ export function layerFigure(run: ProbeRun, from: AttentionFrom, target: string |
     };
   });
   const title = `Attention ${source} → ${what} by layer (mean ± SE, heads averaged)`;
-  return {
-    data,
-    layout: {
-      title: { text: title },
-      hovermode: "closest",
-      margin: { t: 60, l: 70, r: 30, b: 60 },
-      xaxis: { title: { text: "layer (0-based)" }, tickvals: layers, zeroline: false },
-      yaxis: { title: { text: `attention to ${what}` }, zeroline: false, automargin: true },
-    },
-    lukelab: { title },
-  };
+  return payload(data, title, { title: { text: "layer (0-based)" }, tickvals: layers }, `attention to ${what}`);
 }

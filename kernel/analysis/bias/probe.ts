@@ -23,8 +23,8 @@
  * The filler is the mention: the entity-typing span the model classifies (the original's <Name>).
  */
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
-import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
 import { parseJsonText, readText } from "../../io/read";
+import { parseYamlWithPositions } from "../../io/yaml-source";
 
 /** Where attention is measured from: the mention's word tokens (averaged) or the [MASK] entity. */
 export type AttentionFrom = "mention" | "entity";
@@ -333,37 +333,6 @@ export function readProbeFile(path: string): BiasProbe {
       throw new BiasProbeError((err as Error).message);
     }
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e.linePos?.[0];
-    throw new BiasProbeError(`${path}${pos ? `:${pos.line}:${pos.col}` : ""}: is not valid YAML (${e.message.split("\n")[0]})`);
-  }
-  const at = (offset: number) => {
-    const pos = lines.linePos(offset);
-    return `${path}:${pos.line}:${pos.col}`;
-  };
-  const source: ProbeSource = {
-    where: path,
-    baseDir: dirname(resolve(path)),
-    locate: (p, kind) => {
-      const last = p[p.length - 1];
-      if (kind === "key" && typeof last === "string") {
-        const parent = doc.getIn(p.slice(0, -1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
-          const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-          if (range) return at(range[0]);
-        }
-      }
-      // The deepest node on the path that exists (a missing key points at its parent).
-      for (let n = p.length; n >= 0; n--) {
-        const found = (n === 0 ? doc.contents : doc.getIn(p.slice(0, n), true)) as { range?: [number, number, number] } | null | undefined;
-        if (found && typeof found === "object" && found.range) return at(found.range[0]);
-      }
-      return path;
-    },
-  };
-  return checkProbe(doc.toJS(), source);
+  const doc = parseYamlWithPositions(text, path, (message) => new BiasProbeError(message));
+  return checkProbe(doc.value, { where: path, baseDir: dirname(resolve(path)), locate: doc.locate });
 }

@@ -3,7 +3,7 @@
  * the statistics of a dataset folder (./index) as CSV tables and figures (SVG, HTML).
  */
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../../io/command-line";
 import { datasetStatistics, writeDatasetStatistics } from "./index";
 
 export const USAGE = `lukelab analyze dataset --data-dir DIR --output-dir OUT [--tokenizer DIR] [--labels a,b,…] [--no-html]
@@ -24,25 +24,16 @@ export class DatasetUsageError extends Error {
 
 /** Runs the subcommand; returns the process exit code. */
 export async function command(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      "data-dir": { type: "string" },
-      "output-dir": { type: "string" },
-      tokenizer: { type: "string" },
-      labels: { type: "string" },
-      "no-html": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const values = parseCommandLine(argv, {
+    strings: ["data-dir", "output-dir", "tokenizer", "labels"],
+    flags: ["no-html"],
+    required: { "data-dir": "the folder with train.json, dev.json and test.json", "output-dir": "" },
+    usage: USAGE,
+    error: DatasetUsageError,
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  if (!values) return 0;
   const dataDir = values["data-dir"];
   const out = values["output-dir"];
-  if (!dataDir) throw new DatasetUsageError("--data-dir is required (the folder with train.json, dev.json and test.json)");
-  if (!out) throw new DatasetUsageError("--output-dir is required");
   const labels = values.labels?.split(",").map((l) => l.trim());
   if (labels && labels.some((l) => l === "")) throw new DatasetUsageError(`--labels must be label names separated by commas, got ${JSON.stringify(values.labels)}`);
   const stats = datasetStatistics(dataDir, { tokenizer: values.tokenizer, labels });

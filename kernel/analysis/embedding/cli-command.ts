@@ -3,7 +3,7 @@
  * HTML figures and SVG images; the work is embedRuns and writeEmbedding.
  */
 import { relative } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../../io/command-line";
 import { embedRuns, writeEmbedding, type EmbedMethod } from "./index";
 import { MATRIX_KINDS, type MatrixKind, type Normalize } from "./vectors";
 
@@ -48,37 +48,16 @@ function choice<T extends string>(name: string, value: string | undefined, allow
 
 /** Runs the subcommand; returns the process exit code. */
 export async function command(argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        "data-dir": { type: "string" },
-        "output-dir": { type: "string" },
-        method: { type: "string" },
-        dims: { type: "string" },
-        perplexity: { type: "string" },
-        seed: { type: "string" },
-        iterations: { type: "string" },
-        "color-by": { type: "string" },
-        split: { type: "string" },
-        matrices: { type: "string" },
-        normalize: { type: "string" },
-        "no-html": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new EmbedUsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandLine(argv, {
+    strings: ["data-dir", "output-dir", "method", "dims", "perplexity", "seed", "iterations", "color-by", "split", "matrices", "normalize"],
+    flags: ["no-html"],
+    required: { "data-dir": "the folder holding the run folders", "output-dir": "" },
+    usage: USAGE,
+    error: EmbedUsageError,
+  });
+  if (!values) return 0;
   const dataDir = values["data-dir"];
   const outputDir = values["output-dir"];
-  if (!dataDir) throw new EmbedUsageError("--data-dir is required (the folder holding the run folders)");
-  if (!outputDir) throw new EmbedUsageError("--output-dir is required");
   const method = choice<EmbedMethod>("method", values.method, ["pca", "tsne", "both"]);
   const dims = choice("dims", values.dims, ["2", "3"]);
   const split = choice("split", values.split, ["dev", "test"]);

@@ -4,11 +4,11 @@
  * figure (click a cell for its examples) and a static SVG of it.
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { writeFigureHtml } from "../html";
 import { splitPredictions, type EvalSplit } from "../predictions";
 import { figureSvg } from "../static-svg";
 import { writeFileAtomic } from "../../io/atomic";
+import { parseCommandLine } from "../../io/command-line";
 import { misclassifiedExamples, misclassifiedFigure, misclassifiedJsonl, misclassifiedTable, readRunFolder } from "./index";
 
 export const USAGE = `lukelab analyze errors --run DIR --output-dir OUT [--split dev|test] [--dataset-dir DIR] [--no-html]
@@ -30,24 +30,15 @@ export class ErrorsUsageError extends Error {
 
 /** Runs the subcommand; returns the process exit code. */
 export async function command(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      run: { type: "string" },
-      "output-dir": { type: "string" },
-      split: { type: "string" },
-      "dataset-dir": { type: "string" },
-      "no-html": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const values = parseCommandLine(argv, {
+    strings: ["run", "output-dir", "split", "dataset-dir"],
+    flags: ["no-html"],
+    required: { run: "the output folder of an entity-typing run", "output-dir": "" },
+    usage: USAGE,
+    error: ErrorsUsageError,
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (!values.run) throw new ErrorsUsageError("--run is required (the output folder of an entity-typing run)");
+  if (!values) return 0;
   const out = values["output-dir"];
-  if (!out) throw new ErrorsUsageError("--output-dir is required");
   if (values.split !== undefined && values.split !== "dev" && values.split !== "test") throw new ErrorsUsageError(`--split must be dev or test, got ${JSON.stringify(values.split)}`);
   const run = readRunFolder(values.run);
   // Without --split, the splits the run has predictions for (an error names what is missing when none).
