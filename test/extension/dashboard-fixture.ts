@@ -67,13 +67,14 @@ export function writeDashboardSweep(dir: string): { finished: string[]; broken: 
 }
 
 /** The local disk as the dashboard's Source, with paths relative to `root` as the server gives them. */
-export function diskSource(root: string, reads: string[] = []): Source {
+export function diskSource(root: string, reads: string[] = [], lists: string[] = []): Source {
   const entry = (path: string): Entry => {
     const s = statSync(join(root, path));
-    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: s.mtime.toISOString() + s.size };
+    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: s.mtime.toISOString(), size: s.isDirectory() ? null : s.size };
   };
   return {
     async list(path) {
+      lists.push(path);
       return readdirSync(join(root, path)).map((n) => entry(relative(root, join(root, path, n)).split("\\").join("/")));
     },
     async read(path) {

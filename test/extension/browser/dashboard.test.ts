@@ -10,9 +10,10 @@
  * Runs once (not per TF.js backend): scripts/run-tests.mjs lists "extension" among its run-once folders.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { writeFileAtomic } from "../../../kernel/io/atomic";
 import { analyzeCommand } from "../../../kernel/analysis/cli-command";
 import { loadRuns } from "../../../kernel/analysis/runs";
 import { PROGRESS_FILE, PROGRESS_FORMAT } from "../../../kernel/tasks/entity-typing/progress";
@@ -196,9 +197,10 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   const results = JSON.parse(readFileSync(file, "utf8"));
   const epochs = results.experimental_configurations.log_parameters.num_train_epochs as number;
   Object.assign(results, { [`dev_precision_epoch${epochs}`]: 0.9, [`dev_recall_epoch${epochs}`]: 0.9, [`dev_f1_epoch${epochs}`]: 0.9, best_epoch: epochs, dev_f1: 0.9 });
-  writeFileSync(file, JSON.stringify(results));
+  writeFileAtomic(file, JSON.stringify(results));
   // Keyboard focus on a column header stays there through live reloads.
   await page.locator(`${panel} th[data-column="folder"] button`).focus();
+  // (Files are replaced by renaming, as lukelab writes them: polls list only folders whose time moved.)
   // The running run's epochs, as its trainer writes them to progress.json, one after the other.
   const progressFile = join(sweepDir, sweep.running, PROGRESS_FILE);
   const dev: Record<string, number> = { dev_precision_epoch_no_training: 0.1, dev_recall_epoch_no_training: 0.5, dev_f1_epoch_no_training: 0.1667 };
@@ -206,7 +208,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   for (const [epoch, f1] of [[0, 0.4321], [1, 0.5678]]) {
     Object.assign(dev, { [`dev_precision_epoch${epoch}`]: f1, [`dev_recall_epoch${epoch}`]: f1, [`dev_f1_epoch${epoch}`]: f1 });
     mkdirSync(join(sweepDir, sweep.running), { recursive: true });
-    writeFileSync(progressFile, JSON.stringify({ format: PROGRESS_FORMAT, step: 11 * (epoch + 1), total_steps: 33, num_train_epochs: 3, dev, best_epoch: epoch, updated: new Date().toISOString() }));
+    writeFileAtomic(progressFile, JSON.stringify({ format: PROGRESS_FORMAT, step: 11 * (epoch + 1), total_steps: 33, num_train_epochs: 3, dev, best_epoch: epoch, updated: new Date().toISOString() }));
     await waitFor(async () => (await progressCell().textContent()) === `epoch ${epoch + 1}/3 · dev F1 ${f1.toFixed(4)}`, `epoch ${epoch} of the running run shows`, 20_000);
   }
   assert.equal(await row(sweep.running).locator(`td[data-column="status"]`).textContent(), "running");
@@ -217,7 +219,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   rmSync(progressFile);
   // …and its state file says so, as the sweep runner's endAttempt writes it.
   const stateFile = join(sweepDir, "state", `${sweep.running}.json`);
-  writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, "utf8")), status: "done", exitCode: 0, ended: new Date().toISOString() }));
+  writeFileAtomic(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, "utf8")), status: "done", exitCode: 0, ended: new Date().toISOString() }));
   await waitFor(async () => (await row(sweep.finished[1]).locator(`td[data-column="best_epoch"]`).getAttribute("data-value")) === String(epochs), "the new epoch shows", 20_000);
   await waitFor(async () => (await row(sweep.running).locator(`td[data-column="status"]`).textContent()) === "done", "the finished run shows as done", 20_000);
   assert.ok((await panelTable(page, panel)).rows.every((r) => !r.progress), "no run shows training progress any more");
