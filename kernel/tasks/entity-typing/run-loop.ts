@@ -11,7 +11,7 @@
  *      resume checkpoint every --resume-steps optimiser steps and at every epoch end (the same command
  *      started again continues from it), TensorBoard events in <output>/tensorboard/;
  *   3. with evaluation: dev and test with the kept weights (the task writes its prediction files);
- *   4. the best model as a Hugging Face folder (unless --dont-save-model), results.json last.
+ *   4. the best model as a Hugging Face folder (unless --dont-save-model), results-summary.json (results.json without its per-example data), then results.json last.
  * Every output file is written whole or not at all.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
