@@ -10,11 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { RunsLoader } from "../../extension/dashboard/data";
-import { analyzeCommand } from "../../kernel/analysis/cli-command";
 import { loadRuns } from "../../kernel/analysis/runs";
 import { readResults, writeResults } from "../../kernel/tasks/entity-typing/results";
 import { SUMMARY_FILE } from "../../kernel/tasks/entity-typing/results-summary";
-import { diskSource, HTML_TEXT, parseCsv, writeDashboardSweep } from "./dashboard-fixture";
+import { cliCsv, diskSource, HTML_TEXT, writeDashboardSweep } from "./dashboard-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "lukelab-dashboard-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,15 +21,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; reloads fetch what changed", async () => {
   const root = join(dir, "root");
   const sweep = writeDashboardSweep(join(root, "sweeps", "s1"));
-  const out = join(dir, "out");
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    assert.equal(await analyzeCommand(["--data-dir", join(root, "sweeps", "s1"), "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  const [header, ...rows] = parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
+  const [header, ...rows] = await cliCsv(join(root, "sweeps", "s1"), join(dir, "out"));
 
   const reads: string[] = [];
   const lists: string[] = [];
@@ -111,15 +102,7 @@ test("runs with results-summary.json: the same table from the summaries alone; s
   // A good summary beside the broken results.json (it was cut short after the run wrote both).
   const good = readFileSync(join(folder(sweep.finished[0]), SUMMARY_FILE), "utf8");
   writeFileSync(join(folder(sweep.broken), SUMMARY_FILE), good);
-  const out = join(dir, "summaries-out");
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    assert.equal(await analyzeCommand(["--data-dir", join(root, "s"), "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  const [header, ...rows] = parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
+  const [header, ...rows] = await cliCsv(join(root, "s"), join(dir, "summaries-out"));
   const cells = (data: { columns: Record<string, unknown[]> }, i: number) => header.map((c) => (data.columns[c][i] === null || data.columns[c][i] === undefined ? "" : String(data.columns[c][i])));
 
   const reads: string[] = [];

@@ -7,6 +7,8 @@
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Entry, Source } from "../../extension/dashboard/data";
+import assert from "node:assert/strict";
+import { analyzeCommand } from "../../kernel/analysis/cli-command";
 import { writeSyntheticRun } from "../analysis/synthetic-runs";
 
 export const LEARNING_RATES = [1e-3, 1e-1];
@@ -103,4 +105,16 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell !== "" || row.length) row.push(cell), rows.push(row);
   return rows;
+}
+
+/** `lukelab analyze` on `dir` (quietly), as rows of its tables/runs.csv (the header first). */
+export async function cliCsv(dir: string, out: string): Promise<string[][]> {
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    assert.equal(await analyzeCommand(["--data-dir", dir, "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
 }

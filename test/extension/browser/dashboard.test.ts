@@ -14,11 +14,10 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { writeFileAtomic } from "../../../kernel/io/atomic";
-import { analyzeCommand } from "../../../kernel/analysis/cli-command";
 import { loadRuns } from "../../../kernel/analysis/runs";
 import { PROGRESS_FILE, PROGRESS_FORMAT } from "../../../kernel/tasks/entity-typing/progress";
 import { writeSyntheticRun } from "../../analysis/synthetic-runs";
-import { HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
+import { cliCsv, HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
 import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
 
 let lab: Lab;
@@ -35,17 +34,6 @@ after(async () => {
   await browser?.close();
   await lab?.stop();
 });
-
-async function cliCsv(dir: string, out: string): Promise<string[][]> {
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    assert.equal(await analyzeCommand(["--data-dir", dir, "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
-}
 
 /** The panel's table: header columns and, per row, folder → column → data-value. */
 async function panelTable(page: Page, panel: string) {
