@@ -2,8 +2,11 @@
  * The runs dashboard's data: every results.json under a folder, read through a Source (the Jupyter
  * server's contents API in JupyterLab), turned into run records and table columns by the code
  * `lukelab analyze` uses (kernel/analysis/run-table.ts), with each run's sweep status from the
- * sweep's state files (kernel/sweep/run-status.ts). A reload lists the folders again and fetches only
- * the files whose modification time changed, so a refresh while a sweep runs costs little.
+ * sweep's state files (kernel/sweep/run-status.ts). A run's table row comes from its small
+ * results-summary.json when that describes the results.json beside it (same size and time), else from
+ * results.json itself; the per-example data is read when a run's details need it (`full`). A reload
+ * lists the folder again, lists again only the run folders whose time changed, and fetches only the
+ * files whose time or size changed, a few at a time, so a refresh while a sweep runs costs little.
  */
 import {
   byName,
@@ -17,8 +20,10 @@ import {
   type RunRecord,
   type SkippedRun,
 } from "../../kernel/analysis/run-table";
+import type { EntityTypingResults } from "../../kernel/tasks/entity-typing/results-schema";
 import { runStatus } from "../../kernel/sweep/run-status";
 import { parseJsonText } from "../../kernel/io/json-text";
+import { parseSummary, SUMMARY_FILE, summaryMatches } from "../../kernel/tasks/entity-typing/results-summary";
 import { PROGRESS_FILE, validateProgress, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import type { RunState, RunStatus } from "../../kernel/sweep/run-status";
 
@@ -27,8 +32,10 @@ export interface Entry {
   /** Server path ("a/b/c"). */
   path: string;
   type: "directory" | "file" | string;
-  /** When the entry last changed, as the server says it (compared, never parsed). */
+  /** When the entry last changed, as the server says it. */
   modified: string;
+  /** A file's size in bytes, as the server lists it. */
+  size?: number | null;
 }
 
 /** Where the dashboard reads from: a folder's entries, a file's text. */
@@ -70,13 +77,30 @@ const join = (a: string, b: string) => (a === "" ? b : `${a}/${b}`);
 const relativeTo = (root: string, path: string) => (root === "" ? path : path.slice(root.length + 1));
 
 interface Cached {
-  modified: string;
+  /** The listed times and sizes of results.json and its summary this value was read for. */
+  key: string;
   value: { run: RunRecord } | { skipped: SkippedRun };
+  /** The run was read from results-summary.json: its per-example data is in results.json, read by `full`. */
+  summary?: boolean;
+}
+
+/** How many files a load reads at once. */
+const CONCURRENT_READS = 8;
+
+/** `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Loads a folder of runs and keeps what it read, so the next load fetches only what changed. */
 export class RunsLoader {
   private cache = new Map<string, Cached>();
+  /** Each folder's entries at the last load, with the folder's time as its parent listed it. */
+  private listings = new Map<string, { modified: string; entries: Entry[] }>();
   private stateCache = new Map<string, { modified: string; state?: RunState; problem?: string }>();
   private progressCache = new Map<string, { modified: string; progress?: RunProgress }>();
   /** The files seen by the last load, with their times: a load that sees the same has changed nothing. */
@@ -87,36 +111,57 @@ export class RunsLoader {
     readonly root: string,
   ) {}
 
-  async load(): Promise<DashboardData> {
+  /**
+   * Reads the folder again. Run folders (folders without subfolders) whose listed time is unchanged are
+   * not listed again: lukelab replaces its files by renaming (kernel/io/atomic.ts), which moves the
+   * folder's time. `relist` lists every folder, to see files rewritten in place (the Refresh button).
+   */
+  async load(options: { relist?: boolean } = {}): Promise<DashboardData> {
     let stateEntries: Entry[] = [];
     const progressEntries: Entry[] = [];
+    const summaries = new Map<string, Entry>();
+    const listed = new Map<string, { modified: string; entries: Entry[] }>();
+    const list = async (dir: string, modified?: string): Promise<Entry[]> => {
+      const cached = this.listings.get(dir);
+      const reuse = !options.relist && modified !== undefined && cached?.modified === modified && !cached.entries.some((e) => e.type === "directory");
+      const entries = reuse ? cached!.entries : byName(await this.source.list(dir));
+      if (modified !== undefined) listed.set(dir, { modified, entries });
+      return entries;
+    };
     // Each folder's results.json, then its subfolders' (walked together, kept in order): findResultsFiles' order.
-    const walk = async (dir: string): Promise<Entry[]> => {
-      const entries = byName(await this.source.list(dir));
+    const walk = async (dir: string, modified?: string): Promise<Entry[]> => {
+      const entries = await list(dir, modified);
       const here = entries.filter((e) => e.type === "file" && e.name === RESULTS_FILE);
       const progress = entries.find((e) => e.type === "file" && e.name === PROGRESS_FILE);
+      const summary = entries.find((e) => e.type === "file" && e.name === SUMMARY_FILE);
+      if (summary && here.length) summaries.set(here[0].path, summary);
       if (progress && !here.length) progressEntries.push(progress);
       const folders = entries.filter((e) => e.type === "directory");
       if (dir === this.root) {
         const state = folders.find((e) => e.name === STATE_DIR);
-        if (state) stateEntries = byName(await this.source.list(state.path)).filter((e) => e.type === "file" && e.name.endsWith(".json"));
+        if (state) stateEntries = (await list(state.path, state.modified)).filter((e) => e.type === "file" && e.name.endsWith(".json"));
       }
-      const below = await Promise.all(folders.map((f) => walk(f.path)));
+      const below: Entry[][] = new Array(folders.length);
+      await eachLimited(folders.map((f, i) => [f, i] as const), CONCURRENT_READS, async ([f, i]) => {
+        below[i] = await walk(f.path, f.modified);
+      });
       return [...here, ...below.flat()];
     };
     const files = await walk(this.root);
+    this.listings = listed;
 
     let fetched = 0;
     const seen = new Set<string>();
-    await Promise.all(
-      files.map(async (e) => {
-        seen.add(e.path);
-        const cached = this.cache.get(e.path);
-        if (cached && cached.modified === e.modified) return;
-        fetched++;
-        this.cache.set(e.path, { modified: e.modified, value: await this.readRun(e.path) });
-      }),
-    );
+    await eachLimited(files, CONCURRENT_READS, async (e) => {
+      seen.add(e.path);
+      const summary = summaries.get(e.path);
+      const key = JSON.stringify([e.modified, e.size, summary?.modified, summary?.size]);
+      const cached = this.cache.get(e.path);
+      if (cached && cached.key === key) return;
+      const read = await this.readRun(e, summary);
+      fetched += read.reads;
+      this.cache.set(e.path, { key, value: read.value, summary: read.summary });
+    });
     for (const k of [...this.cache.keys()]) if (!seen.has(k)) this.cache.delete(k);
     const runs: RunRecord[] = [];
     const skipped: SkippedRun[] = [];
@@ -150,15 +195,48 @@ export class RunsLoader {
     return { root: this.root, runs, skipped, columns, parameters, varying: varyingParameters({ runs, parameters }), sweep: stateEntries.length > 0, status, progress, fetched, changed };
   }
 
-  private async readRun(path: string): Promise<Cached["value"]> {
-    try {
-      const text = await this.source.read(path);
-      const results = parseResults(text, path);
-      const folder = runFolder(relativeTo(this.root, path));
-      return { run: runRecord(results, folder, folder === "." ? this.root : join(this.root, folder)) };
-    } catch (err) {
-      return { skipped: { file: path, reason: skipReason(path, err) } };
+  /**
+   * A run from its results-summary.json when the summary describes the results.json listed beside it
+   * (same size and time), else from results.json itself: a stale or broken summary never hides what
+   * results.json holds, and a results.json changed since its summary is read and checked whole.
+   */
+  private async readRun(file: Entry, summary: Entry | undefined): Promise<{ value: Cached["value"]; summary?: boolean; reads: number }> {
+    const folder = runFolder(relativeTo(this.root, file.path));
+    const record = (results: EntityTypingResults) => runRecord(results, folder, folder === "." ? this.root : join(this.root, folder));
+    if (summary) {
+      try {
+        const s = parseSummary(await this.source.read(summary.path), summary.path);
+        if (summaryMatches(s, file.size, file.modified)) return { value: { run: record(s.results) }, summary: true, reads: 1 };
+      } catch {
+        // Being rewritten, or not lukelab's: results.json decides.
+      }
     }
+    try {
+      return { value: { run: record(parseResults(await this.source.read(file.path), file.path)) }, reads: summary ? 2 : 1 };
+    } catch (err) {
+      return { value: { skipped: { file: file.path, reason: skipReason(file.path, err) } }, reads: summary ? 2 : 1 };
+    }
+  }
+
+  /** `run` with its per-example data if it is at hand (read whole), else undefined (see `full`). */
+  readWhole(run: RunRecord): RunRecord | undefined {
+    const cached = this.cache.get(join(run.dir, RESULTS_FILE));
+    if (!cached) return run;
+    return !cached.summary && "run" in cached.value ? cached.value.run : undefined;
+  }
+
+  /**
+   * `run` with everything its results.json holds (logits, training loss), for its details and figures:
+   * read now if the table came from the summary, kept for the next call while the file is unchanged.
+   */
+  async full(run: RunRecord): Promise<RunRecord> {
+    const known = this.readWhole(run);
+    if (known) return known;
+    const path = join(run.dir, RESULTS_FILE);
+    const cached = this.cache.get(path)!;
+    const full = runRecord(parseResults(await this.source.read(path), path), run.folder, run.dir);
+    if (this.cache.get(path) === cached) this.cache.set(path, { key: cached.key, value: { run: full } });
+    return full;
   }
 
   /** Each state file's run, with the status observeRun would give it (owners cannot be checked from here). */

@@ -9,7 +9,7 @@
  */
 import { Widget } from "@lumino/widgets";
 import type { Message } from "@lumino/messaging";
-import { METRIC_COLUMNS } from "../../kernel/analysis/run-table";
+import { METRIC_COLUMNS, type RunRecord } from "../../kernel/analysis/run-table";
 import { progressSummary, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import { el } from "../dom";
 import { RunsLoader, type DashboardData, type RunStatusView, type Source } from "./data";
@@ -87,7 +87,7 @@ export class RunsDashboard extends Widget {
     head.append(el("div", "lukelab-dashboard-title", `Runs in ${options.path || "/"}`));
     const refresh = el("button", "lukelab-attention-button", "Refresh");
     refresh.dataset.role = "refresh";
-    refresh.addEventListener("click", () => void this.refresh());
+    refresh.addEventListener("click", () => void this.refresh({ relist: true }));
     head.append(refresh);
     this.error.hidden = true;
     this.broken.hidden = true;
@@ -96,12 +96,15 @@ export class RunsDashboard extends Widget {
     this.node.tabIndex = -1;
   }
 
-  /** Reloads now (a reload already under way is waited for, not doubled). */
-  async refresh(): Promise<void> {
+  /**
+   * Reloads now (a reload already under way is waited for, not doubled); `relist` lists every run
+   * folder again, to see files rewritten in place rather than replaced (see RunsLoader.load).
+   */
+  async refresh(options: { relist?: boolean } = {}): Promise<void> {
     if (this.loading) return this.loading;
     this.loading = (async () => {
       try {
-        const data = await this.loader.load();
+        const data = await this.loader.load(options);
         const first = this.data === null;
         this.data = data;
         this.error.hidden = true;
@@ -236,9 +239,30 @@ export class RunsDashboard extends Widget {
       return;
     }
     if (redraw || this.details.firstElementChild?.getAttribute("data-folder") !== run.folder) {
-      this.details.replaceChildren(runDetails(run, this.runView));
-      this.runView.set(runFigures(run), true);
+      const whole = this.loader.readWhole(run);
+      if (whole) this.showDetails(whole);
+      else {
+        // The table came from the run's summary: its logits and loss are read now, from results.json.
+        const box = el("section", "lukelab-dashboard-details", `Reading ${run.dir || "."}/results.json…`);
+        box.dataset.folder = run.folder;
+        box.dataset.role = "details-loading";
+        this.details.replaceChildren(box);
+        this.runView.clear();
+        void this.loader.full(run).then(
+          (full) => {
+            if (this.selected === run.folder && this.details.firstElementChild === box) this.showDetails(full);
+          },
+          (err: Error) => {
+            if (this.details.firstElementChild === box) box.textContent = `Cannot read the run's results.json: ${err.message}`;
+          },
+        );
+      }
     }
+  }
+
+  private showDetails(run: RunRecord): void {
+    this.details.replaceChildren(runDetails(run, this.runView));
+    this.runView.set(runFigures(run), true);
   }
 
   private renderFilters(all: Row[], d: DashboardData): void {

@@ -20,7 +20,7 @@ export function contentsSource(contents: Contents.IManager): Source {
   return {
     async list(path) {
       const model = await contents.get(path, { content: true, type: "directory" });
-      return (model.content as Contents.IModel[]).map((m): Entry => ({ name: m.name, path: m.path, type: m.type, modified: m.last_modified }));
+      return (model.content as Contents.IModel[]).map((m): Entry => ({ name: m.name, path: m.path, type: m.type, modified: m.last_modified, size: m.size }));
     },
     async read(path) {
       const model = await contents.get(path, { content: true, type: "file", format: "text" });

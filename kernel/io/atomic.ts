@@ -4,7 +4,7 @@
  * half a file.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export type Chunks = string | Uint8Array | Iterable<Uint8Array>;
@@ -18,13 +18,17 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-export function writeFileAtomic(path: string, content: Chunks): void {
+/**
+ * `beforeRename`, if given, is called with the finished temporary file's size and modification time
+ * (which the file keeps once renamed) before it replaces `path`; if it throws, nothing is replaced.
+ */
+export function writeFileAtomic(path: string, content: Chunks, beforeRename?: (written: Stats) => void): void {
   const out = new AtomicFileWriter(path);
   try {
     const chunks: Iterable<Uint8Array> =
       typeof content === "string" ? [Buffer.from(content, "utf8")] : content instanceof Uint8Array ? [content] : content;
     for (const chunk of chunks) out.write(chunk);
-    out.commit();
+    out.commit(beforeRename);
   } catch (e) {
     out.abort();
     throw new Error(`${path}: could not be written (${(e as Error).message}); the previous file, if any, is unchanged`);
@@ -47,11 +51,14 @@ export class AtomicFileWriter {
     writeAll(this.fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
   }
 
-  commit(): void {
+  /** Renames the finished file into place; `beforeRename` (see writeFileAtomic) is called first. */
+  commit(beforeRename?: (written: Stats) => void): void {
     if (this.fd === undefined) throw new Error(`${this.path}: already committed or aborted`);
     fsyncSync(this.fd);
+    const written = fstatSync(this.fd);
     closeSync(this.fd);
     this.fd = undefined;
+    beforeRename?.(written);
     renameSync(this.tmp, this.path);
   }
 

@@ -56,6 +56,7 @@ const DASHBOARD_SHARED = new Set([
   "kernel/io/json-text.ts",
   "kernel/sweep/run-status.ts",
   "kernel/tasks/entity-typing/progress.ts",
+  "kernel/tasks/entity-typing/results-summary.ts",
   "kernel/tasks/entity-typing/results-schema.ts",
 ]);
 /** The one package browser code may import besides the extension's own (JupyterLab, Lumino, Plotly). */

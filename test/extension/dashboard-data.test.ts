@@ -4,14 +4,16 @@
  * reasons; sweep statuses from the state files; a reload fetches only the files that changed.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../../kernel/io/atomic";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { RunsLoader } from "../../extension/dashboard/data";
-import { analyzeCommand } from "../../kernel/analysis/cli-command";
 import { loadRuns } from "../../kernel/analysis/runs";
-import { diskSource, HTML_TEXT, parseCsv, writeDashboardSweep } from "./dashboard-fixture";
+import { readResults, writeResults } from "../../kernel/tasks/entity-typing/results";
+import { SUMMARY_FILE } from "../../kernel/tasks/entity-typing/results-summary";
+import { cliCsv, diskSource, HTML_TEXT, writeDashboardSweep } from "./dashboard-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "lukelab-dashboard-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,18 +21,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; reloads fetch what changed", async () => {
   const root = join(dir, "root");
   const sweep = writeDashboardSweep(join(root, "sweeps", "s1"));
-  const out = join(dir, "out");
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    assert.equal(await analyzeCommand(["--data-dir", join(root, "sweeps", "s1"), "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  const [header, ...rows] = parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
+  const [header, ...rows] = await cliCsv(join(root, "sweeps", "s1"), join(dir, "out"));
 
   const reads: string[] = [];
-  const loader = new RunsLoader(diskSource(root, reads), "sweeps/s1");
+  const lists: string[] = [];
+  const loader = new RunsLoader(diskSource(root, reads, lists), "sweeps/s1");
   const data = await loader.load();
   assert.deepEqual(Object.keys(data.columns), header);
   assert.equal(rows.length, sweep.finished.length);
@@ -62,20 +57,90 @@ test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; rel
   assert.equal(data.status.get(sweep.broken)?.message, cli[0].reason);
   assert.equal(data.fetched, sweep.finished.length + 1);
 
-  // A reload with nothing changed fetches nothing; a rewritten run is fetched alone.
+  // A reload with nothing changed lists the folder alone and fetches nothing; a run replaced (renamed
+  // into place, as lukelab writes) is listed and fetched alone.
   reads.length = 0;
+  lists.length = 0;
   const same = await loader.load();
   assert.equal(same.fetched, 0);
   assert.equal(same.changed, false);
   assert.deepEqual(reads, []);
+  assert.deepEqual(lists, ["sweeps/s1"]);
   const file = join(root, "sweeps", "s1", sweep.finished[2], "results.json");
   const results = JSON.parse(readFileSync(file, "utf8"));
   results.dev_f1 = 0.987;
-  writeFileSync(file, JSON.stringify(results));
-  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  writeFileAtomic(file, JSON.stringify(results));
+  lists.length = 0;
   const again = await loader.load();
   assert.equal(again.fetched, 1);
   assert.equal(again.changed, true);
   assert.deepEqual(reads, [`sweeps/s1/${sweep.finished[2]}/results.json`]);
+  assert.deepEqual(lists, ["sweeps/s1", `sweeps/s1/${sweep.finished[2]}`]);
   assert.equal(again.columns.dev_f1[2], 0.987);
+  // A file rewritten in place (the folder's time unchanged) is seen when every folder is listed again.
+  results.dev_f1 = 0.654;
+  const folderTime = statSync(join(root, "sweeps", "s1", sweep.finished[2])).mtime;
+  writeFileSync(file, JSON.stringify(results));
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  utimesSync(join(root, "sweeps", "s1", sweep.finished[2]), folderTime, folderTime);
+  reads.length = 0;
+  assert.equal((await loader.load()).fetched, 0);
+  const relisted = await loader.load({ relist: true });
+  assert.deepEqual(reads, [`sweeps/s1/${sweep.finished[2]}/results.json`]);
+  assert.equal(relisted.columns.dev_f1[2], 0.654);
+});
+
+test("runs with results-summary.json: the same table from the summaries alone; stale or broken summaries fall back to results.json", async () => {
+  const root = join(dir, "summaries");
+  const sweep = writeDashboardSweep(join(root, "s"));
+  const folder = (run: string) => join(root, "s", run);
+  // Every finished run's results.json as the run loop writes it: summary first, then results.json.
+  for (const run of sweep.finished) {
+    const text = readFileSync(join(folder(run), "results.json"), "utf8");
+    writeResults(folder(run), text, readResults(join(folder(run), "results.json")));
+  }
+  // A good summary beside the broken results.json (it was cut short after the run wrote both).
+  const good = readFileSync(join(folder(sweep.finished[0]), SUMMARY_FILE), "utf8");
+  writeFileSync(join(folder(sweep.broken), SUMMARY_FILE), good);
+  const [header, ...rows] = await cliCsv(join(root, "s"), join(dir, "summaries-out"));
+  const cells = (data: { columns: Record<string, unknown[]> }, i: number) => header.map((c) => (data.columns[c][i] === null || data.columns[c][i] === undefined ? "" : String(data.columns[c][i])));
+
+  const reads: string[] = [];
+  const loader = new RunsLoader(diskSource(root, reads), "s");
+  const data = await loader.load();
+  assert.deepEqual(Object.keys(data.columns), header);
+  assert.equal(data.runs.length, rows.length);
+  for (let i = 0; i < rows.length; i++) assert.deepEqual(cells(data, i), rows[i], `row ${i} (${rows[i][0]})`);
+  // The finished runs were read from their summaries alone; the broken one whole, and still broken.
+  const results = reads.filter((r) => r.endsWith("/results.json"));
+  assert.deepEqual(results, [`s/${sweep.broken}/results.json`]);
+  assert.equal(reads.filter((r) => r.endsWith(SUMMARY_FILE)).length, sweep.finished.length + 1);
+  assert.deepEqual(data.skipped.map((s) => s.reason), loadRuns(join(root, "s")).skipped.map((s) => s.reason));
+  const first = data.runs[0];
+  assert.equal(first.results.evaluation_predict_label, undefined);
+
+  // Details: the per-example data comes from results.json when asked for, once.
+  reads.length = 0;
+  const whole = await loader.full(first);
+  assert.deepEqual(whole.results, readResults(join(root, "s", first.folder, "results.json")));
+  assert.ok(whole.results.evaluation_predict_label?.dev?.predict_logits.length);
+  assert.equal(await loader.full(first), whole);
+  assert.deepEqual(reads, [`s/${first.folder}/results.json`]);
+
+  // results.json rewritten in place by something else (its summary now stale): read whole, the new
+  // value shown, once every folder is listed again.
+  const stale = join(folder(sweep.finished[1]), "results.json");
+  const changed = JSON.parse(readFileSync(stale, "utf8"));
+  changed.dev_f1 = 0.321;
+  writeFileSync(stale, JSON.stringify(changed));
+  // A broken summary beside a good results.json: results.json decides.
+  writeFileSync(join(folder(sweep.finished[2]), SUMMARY_FILE), "{ not json");
+  reads.length = 0;
+  const again = await loader.load({ relist: true });
+  assert.deepEqual(reads.filter((r) => r.endsWith("/results.json")).sort(), [`s/${sweep.finished[1]}/results.json`, `s/${sweep.finished[2]}/results.json`].sort());
+  assert.equal(again.columns.dev_f1[1], 0.321);
+  assert.equal(again.runs.length, rows.length);
+  assert.equal(again.skipped.length, 1);
+  const row2 = cells(again, 2);
+  assert.deepEqual(row2, rows[2]);
 });

@@ -7,6 +7,8 @@
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Entry, Source } from "../../extension/dashboard/data";
+import assert from "node:assert/strict";
+import { analyzeCommand } from "../../kernel/analysis/cli-command";
 import { writeSyntheticRun } from "../analysis/synthetic-runs";
 
 export const LEARNING_RATES = [1e-3, 1e-1];
@@ -67,13 +69,14 @@ export function writeDashboardSweep(dir: string): { finished: string[]; broken: 
 }
 
 /** The local disk as the dashboard's Source, with paths relative to `root` as the server gives them. */
-export function diskSource(root: string, reads: string[] = []): Source {
+export function diskSource(root: string, reads: string[] = [], lists: string[] = []): Source {
   const entry = (path: string): Entry => {
     const s = statSync(join(root, path));
-    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: s.mtime.toISOString() + s.size };
+    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: s.mtime.toISOString(), size: s.isDirectory() ? null : s.size };
   };
   return {
     async list(path) {
+      lists.push(path);
       return readdirSync(join(root, path)).map((n) => entry(relative(root, join(root, path, n)).split("\\").join("/")));
     },
     async read(path) {
@@ -102,4 +105,16 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell !== "" || row.length) row.push(cell), rows.push(row);
   return rows;
+}
+
+/** `lukelab analyze` on `dir` (quietly), as rows of its tables/runs.csv (the header first). */
+export async function cliCsv(dir: string, out: string): Promise<string[][]> {
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    assert.equal(await analyzeCommand(["--data-dir", dir, "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
 }

@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadLuke } from "../../kernel/inference/luke";
 import { readResults } from "../../kernel/tasks/entity-typing/results";
+import { parseSummary, SUMMARY_FILE, summaryMatches } from "../../kernel/tasks/entity-typing/results-summary";
 import { PROGRESS_FILE, validateProgress } from "../../kernel/tasks/entity-typing/progress";
 import { readJson } from "../../kernel/io/read";
 import { decodeAttentionRecord, type AttentionRecord } from "../../kernel/tasks/entity-typing/attention-records";
@@ -58,6 +59,15 @@ test("a training run writes the original's outputs, and they hang together", { t
   const best = results[`dev_f1_epoch${results.best_epoch}` as `dev_${string}`];
   assert.equal(results.dev_f1, best, "the final dev F1 is the kept epoch's");
   assert.equal(results.evaluation_predict_label!.label_list.length, 9);
+
+  // results-summary.json, written just before results.json: results.json without the per-example data,
+  // with the size and time results.json has in the folder (what the runs dashboard checks).
+  const summary = parseSummary(readFileSync(join(out, SUMMARY_FILE), "utf8"), SUMMARY_FILE);
+  const stat = statSync(join(out, "results.json"));
+  assert.equal(summary.results_bytes, stat.size);
+  assert.ok(summaryMatches(summary, stat.size, stat.mtime.toISOString()));
+  const { evaluation_predict_label: _e, training_loss: _t, ...small } = results;
+  assert.deepEqual(summary.results, small);
   assert.equal(results.evaluation_predict_label!.dev!.predict_logits.length, 20);
   assert.ok(!existsSync(join(out, ".resume")), "a finished run leaves no resume checkpoint");
   for (const step of [11, 22]) assert.ok(existsSync(join(out, `checkpoint-${step}`, "model.safetensors")), `--save-steps: checkpoint-${step}`);

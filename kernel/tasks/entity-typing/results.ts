@@ -22,12 +22,28 @@
  *
  * Metrics come in complete triples (precision, recall and f1), each in [0, 1].
  */
+import { join } from "node:path";
+import { writeFileAtomic } from "../../io/atomic";
 import { readJson } from "../../io/read";
+import { resultsSummary, SUMMARY_FILE } from "./results-summary";
 import { validateResults, type EntityTypingResults } from "./results-schema";
 
 export * from "./results-schema";
 
+const RESULTS_FILE_NAME = "results.json";
+
 /** Reads and validates a run's results.json. */
 export function readResults(path: string): EntityTypingResults {
   return validateResults(readJson(path), path);
+}
+
+/**
+ * Writes a run's results.json (`text`, whose checked value is `results`) atomically, with
+ * results-summary.json beside it written first: the summary records the size and time of the
+ * results.json it describes, so a reader can tell it from a stale one (./results-summary.ts).
+ */
+export function writeResults(dir: string, text: string, results: EntityTypingResults): void {
+  writeFileAtomic(join(dir, RESULTS_FILE_NAME), text, (written) => {
+    writeFileAtomic(join(dir, SUMMARY_FILE), JSON.stringify(resultsSummary(results, written.size, written.mtimeMs)) + "\n");
+  });
 }

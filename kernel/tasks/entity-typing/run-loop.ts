@@ -11,7 +11,7 @@
  *      resume checkpoint every --resume-steps optimiser steps and at every epoch end (the same command
  *      started again continues from it), TensorBoard events in <output>/tensorboard/;
  *   3. with evaluation: dev and test with the kept weights (the task writes its prediction files);
- *   4. the best model as a Hugging Face folder (unless --dont-save-model), results.json last.
+ *   4. the best model as a Hugging Face folder (unless --dont-save-model), results-summary.json (results.json without its per-example data), then results.json last.
  * Every output file is written whole or not at all.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -31,7 +31,8 @@ import { prepareModel, type ModelSource } from "./model-setup";
 import type { EntityTypingOptions } from "./options";
 import { checkOutputDir } from "./output-dir";
 import { PROGRESS_FILE, PROGRESS_FORMAT, type RunProgress } from "./progress";
-import { validateResults, type EntityTypingResults } from "./results";
+import { SUMMARY_FILE } from "./results-summary";
+import { validateResults, writeResults, type EntityTypingResults } from "./results";
 
 export interface RunHooks {
   /** Log lines (default: stderr unless --quiet). */
@@ -184,6 +185,7 @@ export async function runTask<D, Ev extends { metrics: Prf }>(task: TaskDefiniti
     // Asked for (or an evaluation): the old results go now, so a run killed from here on is an unfinished run, not a finished one.
     log(`replacing the finished ${folder === "finished-training" ? "run" : "evaluation"} in ${options.outputDir}`);
     rmSync(join(options.outputDir, "results.json"), { force: true });
+    rmSync(join(options.outputDir, SUMMARY_FILE), { force: true });
   }
   const results: Record<string, unknown> = {};
   const withModel = (model: LukeModel) => {
@@ -252,7 +254,7 @@ export async function runTask<D, Ev extends { metrics: Prf }>(task: TaskDefiniti
       ...inputs.lukelabExtra(),
     };
     const checked = validateResults(JSON.parse(JSON.stringify(all)), join(options.outputDir, "results.json"));
-    writeFileAtomic(join(options.outputDir, "results.json"), JSON.stringify(all) + "\n");
+    writeResults(options.outputDir, JSON.stringify(all) + "\n", checked);
     if (options.doTrain) {
       new ResumeStore<Meta>(options.outputDir, {}).clear();
       rmSync(join(options.outputDir, PROGRESS_FILE), { force: true });

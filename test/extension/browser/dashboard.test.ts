@@ -10,14 +10,14 @@
  * Runs once (not per TF.js backend): scripts/run-tests.mjs lists "extension" among its run-once folders.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { analyzeCommand } from "../../../kernel/analysis/cli-command";
+import { writeFileAtomic } from "../../../kernel/io/atomic";
 import { loadRuns } from "../../../kernel/analysis/runs";
 import { PROGRESS_FILE, PROGRESS_FORMAT } from "../../../kernel/tasks/entity-typing/progress";
 import { writeSyntheticRun } from "../../analysis/synthetic-runs";
-import { HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
+import { cliCsv, HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
 import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
 
 let lab: Lab;
@@ -34,17 +34,6 @@ after(async () => {
   await browser?.close();
   await lab?.stop();
 });
-
-async function cliCsv(dir: string, out: string): Promise<string[][]> {
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    assert.equal(await analyzeCommand(["--data-dir", dir, "--output-dir", out, "--no-html", "--no-png", "--no-tensorboard"]), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
-}
 
 /** The panel's table: header columns and, per row, folder → column → data-value. */
 async function panelTable(page: Page, panel: string) {
@@ -196,9 +185,10 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   const results = JSON.parse(readFileSync(file, "utf8"));
   const epochs = results.experimental_configurations.log_parameters.num_train_epochs as number;
   Object.assign(results, { [`dev_precision_epoch${epochs}`]: 0.9, [`dev_recall_epoch${epochs}`]: 0.9, [`dev_f1_epoch${epochs}`]: 0.9, best_epoch: epochs, dev_f1: 0.9 });
-  writeFileSync(file, JSON.stringify(results));
+  writeFileAtomic(file, JSON.stringify(results));
   // Keyboard focus on a column header stays there through live reloads.
   await page.locator(`${panel} th[data-column="folder"] button`).focus();
+  // (Files are replaced by renaming, as lukelab writes them: polls list only folders whose time moved.)
   // The running run's epochs, as its trainer writes them to progress.json, one after the other.
   const progressFile = join(sweepDir, sweep.running, PROGRESS_FILE);
   const dev: Record<string, number> = { dev_precision_epoch_no_training: 0.1, dev_recall_epoch_no_training: 0.5, dev_f1_epoch_no_training: 0.1667 };
@@ -206,7 +196,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   for (const [epoch, f1] of [[0, 0.4321], [1, 0.5678]]) {
     Object.assign(dev, { [`dev_precision_epoch${epoch}`]: f1, [`dev_recall_epoch${epoch}`]: f1, [`dev_f1_epoch${epoch}`]: f1 });
     mkdirSync(join(sweepDir, sweep.running), { recursive: true });
-    writeFileSync(progressFile, JSON.stringify({ format: PROGRESS_FORMAT, step: 11 * (epoch + 1), total_steps: 33, num_train_epochs: 3, dev, best_epoch: epoch, updated: new Date().toISOString() }));
+    writeFileAtomic(progressFile, JSON.stringify({ format: PROGRESS_FORMAT, step: 11 * (epoch + 1), total_steps: 33, num_train_epochs: 3, dev, best_epoch: epoch, updated: new Date().toISOString() }));
     await waitFor(async () => (await progressCell().textContent()) === `epoch ${epoch + 1}/3 · dev F1 ${f1.toFixed(4)}`, `epoch ${epoch} of the running run shows`, 20_000);
   }
   assert.equal(await row(sweep.running).locator(`td[data-column="status"]`).textContent(), "running");
@@ -217,7 +207,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   rmSync(progressFile);
   // …and its state file says so, as the sweep runner's endAttempt writes it.
   const stateFile = join(sweepDir, "state", `${sweep.running}.json`);
-  writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, "utf8")), status: "done", exitCode: 0, ended: new Date().toISOString() }));
+  writeFileAtomic(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, "utf8")), status: "done", exitCode: 0, ended: new Date().toISOString() }));
   await waitFor(async () => (await row(sweep.finished[1]).locator(`td[data-column="best_epoch"]`).getAttribute("data-value")) === String(epochs), "the new epoch shows", 20_000);
   await waitFor(async () => (await row(sweep.running).locator(`td[data-column="status"]`).textContent()) === "done", "the finished run shows as done", 20_000);
   assert.ok((await panelTable(page, panel)).rows.every((r) => !r.progress), "no run shows training progress any more");
