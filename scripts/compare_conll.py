@@ -7,13 +7,13 @@ For each seed:
      byte-level BPE tokenizer (--vocab tokens) trained on the training words;
   2. lukelab: `lukelab ner run --model-file <init> …` (a separate process, the CLI as a user runs it);
   3. PyTorch: the same training from the same initial weights on the same inputs (lukelab's span
-     features, dumped by Node; test/ner/inputs.test.ts shows they equal transformers' LukeTokenizer's)
+     features, dumped by Node; test/tasks/ner/inputs.test.ts shows they equal transformers' LukeTokenizer's)
      in the same data order (lukelab's epochOrder, asked from Node), with upstream's maths:
      cross-entropy over span labels (padding −100), transformers' AdamW (β 0.9/0.98, ε 1e-6, no bias
      correction, weight decay except biases and LayerNorm weights), linear warm-up then decay, dev
      after every epoch with the best dev F1 kept, upstream's greedy decoding and seqeval's F1. Only
      the dropout masks differ (each framework draws its own); with --dropout 0 --attention-dropout 0
-     there are none, and the two runs differ only by rounding (the CI seed, test/ner/fidelity.test.ts).
+     there are none, and the two runs differ only by rounding (the CI seed, test/tasks/ner/fidelity.test.ts).
 
 It prints and writes <out>/summary.json: per seed the dev and test F1 of both, their means over the
 seeds, the difference of the mean test F1 (the target: within 1.5 points), and the CoNLL-2003 shared

@@ -23,9 +23,9 @@
 //              per backend by tasks/ and train/.
 //   main-job   the main job (`npm start`, scripts/main-job.mjs) trained once (about a minute); the
 //              same maths is covered per backend by tasks/ and train/.
-//   ner        CoNLL reading, span inputs against transformers, training runs on the sample and on a
-//              slice of CoNLL-2003, one seed of the PyTorch comparison (minutes); the network and
-//              trainer it uses are covered per backend.
+//   tasks/ner  span inputs against transformers, training runs on the sample and on a slice of
+//              CoNLL-2003, one seed of the PyTorch comparison (minutes); the network and trainer it
+//              uses are covered per backend (tasks/entity-typing runs in every pass).
 // Everything else runs in every pass.
 //
 // Extra arguments are passed through: folder or file filters (`node scripts/run-tests.mjs backend`)
@@ -35,7 +35,7 @@ import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const RUN_ONCE = ["api", "tokenizer", "notebooks", "extension", "portable", "analysis", "sweep", "open-entity", "main-job", "ner"];
+const RUN_ONCE = ["api", "tokenizer", "notebooks", "extension", "portable", "analysis", "sweep", "open-entity", "main-job", "tasks/ner"];
 
 function find(dir) {
   const out = [];
@@ -60,7 +60,11 @@ if (chosen.length === 0) {
   console.error(`no compiled test matches ${onlyFiles.join(", ")}`);
   process.exit(1);
 }
-const runOnce = (f) => RUN_ONCE.includes(relative("lib/test", f).split(sep)[0]);
+// A RUN_ONCE entry is a folder under test/, one level ("sweep") or deeper ("tasks/ner").
+const runOnce = (f) => {
+  const path = relative("lib/test", f).split(sep).join("/");
+  return RUN_ONCE.some((folder) => path.startsWith(`${folder}/`));
+};
 
 // Which backends this machine has, from the same module that selection uses (it only looks at files).
 function availableBackends() {

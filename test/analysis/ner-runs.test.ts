@@ -22,7 +22,7 @@ import { ROOT, ready, runPython, tmpDir } from "../helpers";
 import { writeSweep } from "./synthetic-runs";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
-const SEQEVAL = join(ROOT, "test", "ner", "seqeval_ref.py");
+const SEQEVAL = join(ROOT, "test", "tasks", "ner", "seqeval_ref.py");
 const SAMPLE = join(ROOT, "samples", "conll-sample");
 const TYPES = ["PER", "ORG", "LOC", "MISC"];
 
@@ -155,7 +155,7 @@ test("lukelab analyze on a mixed folder with a real ner run: the CLI names the t
   for (const name of ["span_confusion_dev", "span_confusion_test", "ner_per_type_f1", "dev_f1_progress", "summary_learning_rate", "ner_summary_learning_rate"]) {
     assert.ok(existsSync(join(out, "figures", `${name}.html`)), name);
   }
-  // The real run's per-type rows are results.json's per_label (seqeval's numbers, checked in test/ner).
+  // The real run's per-type rows are results.json's per_label (seqeval's numbers, checked in test/tasks/ner).
   const perType = aq.fromCSV(readFileSync(join(out, "tables", "ner_per_type.csv"), "utf8")).objects() as Record<string, unknown>[];
   const realRows = perType.filter((p) => p.folder === "ner/real" && p.split === "test");
   const expected = outcome.results.per_label!.test!;

@@ -18,7 +18,7 @@
  *
  * The encoding itself is the tokenizer's (task entity_span_classification), so the word ids,
  * entity positions and start/end positions are transformers' LukeTokenizer's for the same text and
- * spans (test/ner/inputs.test.ts compares them).
+ * spans (test/tasks/ner/inputs.test.ts compares them).
  */
 import { tf } from "../../backend";
 import type { ConllDocument, ConllEntity } from "../../data/conll";

@@ -1,4 +1,4 @@
-"""Reference NER inputs for test/ner/inputs.test.ts, built in Python as upstream LUKE's NER example
+"""Reference NER inputs for test/tasks/ner/inputs.test.ts, built in Python as upstream LUKE's NER example
 does (text joined as transformers' run_luke_ner_no_trainer.py, document context shared out as the
 legacy examples/ner/utils.py, every word span of at most max_mention_length subwords, chunks of
 ceil(n / ceil(n / max_entity_length)) spans) and encoded by transformers' LukeTokenizer with

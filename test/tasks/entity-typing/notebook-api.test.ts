@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tf } from "../../kernel/backend";
-import { TrainingView, evaluateEntityTyping, trainEntityTyping } from "../../kernel/tasks/entity-typing/notebook";
-import { FIXTURES, ROOT, ready, tmpDir } from "../helpers";
+import { tf } from "../../../kernel/backend";
+import { TrainingView, evaluateEntityTyping, trainEntityTyping } from "../../../kernel/tasks/entity-typing/notebook";
+import { FIXTURES, ROOT, ready, tmpDir } from "../../helpers";
 
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
 const MICRO = join(FIXTURES, "training", "micro-config.json");

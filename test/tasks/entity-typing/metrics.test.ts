@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { constantAnswerPrf, microPrf, perLabelPrf } from "../../kernel/tasks/entity-typing/metrics";
-import { OPEN_ENTITY_LABELS } from "../../kernel/data/open-entity";
-import { Rng } from "../../kernel/train/random";
-import { ROOT, runPython } from "../helpers";
+import { constantAnswerPrf, microPrf, perLabelPrf } from "../../../kernel/tasks/entity-typing/metrics";
+import { OPEN_ENTITY_LABELS } from "../../../kernel/data/open-entity";
+import { Rng } from "../../../kernel/train/random";
+import { ROOT, runPython } from "../../helpers";
 
 /** The original's evaluate(): logit > 0 → predicted; sums over examples; its division rules. */
 function originalEvaluate(logits: number[][], labels: number[][]) {
@@ -52,7 +52,7 @@ test("micro P/R/F1 equal the original's computation and scikit-learn's", () => {
     const ours = microPrf(logits, targets);
     const direct = originalEvaluate(logits, targets);
     const sk = runPython<{ micro: { precision: number; recall: number; f1: number }; per_label: { precision: number; recall: number; f1: number; support: number }[] }>(
-      join(ROOT, "test", "tasks", "sklearn_metrics.py"),
+      join(ROOT, "test", "tasks", "entity-typing", "sklearn_metrics.py"),
       [],
       { logits, targets },
     );

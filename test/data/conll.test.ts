@@ -7,7 +7,7 @@ import { ROOT, SHARED, runPython, tmpDir } from "../helpers";
 
 const REAL = join(SHARED, "data", "conll2003");
 const SAMPLE = join(ROOT, "samples", "conll-sample");
-const SCRIPT = join(ROOT, "test", "ner", "conll_counts.py");
+const SCRIPT = join(ROOT, "test", "data", "conll_counts.py");
 
 function compare(paths: string[]) {
   const reference = runPython<Record<string, { documents: number; sentences: number; tokens: number; entities: number; per_type: Record<string, number> }>>(SCRIPT, [], { files: paths });

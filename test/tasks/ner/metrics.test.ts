@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { join } from "node:path";
-import { decodeSpans, nerMetrics, spanConfusion, spansToTags } from "../../kernel/tasks/ner/metrics";
-import { ROOT, runPython } from "../helpers";
+import { decodeSpans, nerMetrics, spanConfusion, spansToTags } from "../../../kernel/tasks/ner/metrics";
+import { ROOT, runPython } from "../../helpers";
 
-const SCRIPT = join(ROOT, "test", "ner", "seqeval_ref.py");
+const SCRIPT = join(ROOT, "test", "tasks", "ner", "seqeval_ref.py");
 
 interface Ref {
   precision: number;

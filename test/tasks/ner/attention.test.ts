@@ -9,12 +9,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
-import { attentionPayload, showAttention } from "../../kernel/display";
-import { prepareModel } from "../../kernel/tasks/entity-typing/model-setup";
-import { nerAttention } from "../../kernel/tasks/ner/attention";
-import { recognizeEntities, splitWords } from "../../kernel/tasks/ner/notebook";
-import { expectNoLeak, FIXTURES, ready } from "../helpers";
+import { ATTENTION_MIME, decodeAttentionPayload } from "../../../kernel/portable/attention-payload";
+import { attentionPayload, showAttention } from "../../../kernel/display";
+import { prepareModel } from "../../../kernel/tasks/entity-typing/model-setup";
+import { nerAttention } from "../../../kernel/tasks/ner/attention";
+import { recognizeEntities, splitWords } from "../../../kernel/tasks/ner/notebook";
+import { expectNoLeak, FIXTURES, ready } from "../../helpers";
 
 const TEXT = "Peter Blackburn visited Brussels. The EU rejects German calls!";
 

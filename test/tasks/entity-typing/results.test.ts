@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { devCurve, readResults, validateResults } from "../../kernel/tasks/entity-typing/results";
-import { tmpDir } from "../helpers";
+import { devCurve, readResults, validateResults } from "../../../kernel/tasks/entity-typing/results";
+import { tmpDir } from "../../helpers";
 
 function valid(): Record<string, unknown> {
   const triple = (prefix: string, suffix: string, f1: number) => ({ [`${prefix}_precision${suffix}`]: f1, [`${prefix}_recall${suffix}`]: f1, [`${prefix}_f1${suffix}`]: f1 });

@@ -1,4 +1,4 @@
-"""Independent reading of CoNLL files for test/ner/conll.test.ts: documents, sentences, tokens and
+"""Independent reading of CoNLL files for test/data/conll.test.ts: documents, sentences, tokens and
 entities per type, with seqeval's own get_entities on each sentence's tags.
 
 stdin: {"files": [path, ...]}  stdout: {path: {documents, sentences, tokens, entities, per_type}}

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readConllFile } from "../../kernel/data/conll";
-import { LukeTokenizer } from "../../kernel/tokenizer";
-import { buildSpanFeatures, candidateSpans, contextRoom, joinWords } from "../../kernel/tasks/ner/inputs";
-import { ROOT, SHARED, runPython } from "../helpers";
+import { readConllFile } from "../../../kernel/data/conll";
+import { LukeTokenizer } from "../../../kernel/tokenizer";
+import { buildSpanFeatures, candidateSpans, contextRoom, joinWords } from "../../../kernel/tasks/ner/inputs";
+import { ROOT, SHARED, runPython } from "../../helpers";
 
 const TOKENIZER = join(ROOT, "samples", "tiny-luke");
-const SCRIPT = join(ROOT, "test", "ner", "span_inputs.py");
+const SCRIPT = join(ROOT, "test", "tasks", "ner", "span_inputs.py");
 const LABELS = ["NIL", "MISC", "PER", "ORG", "LOC"];
 
 interface Reference {

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, SHARED, tmpDir, venvPython } from "../helpers";
+import { ROOT, SHARED, tmpDir, venvPython } from "../../helpers";
 
 /** The setting docs/ner.md measured; change both together. */
 export const CI_SETTING = [

@@ -1,4 +1,4 @@
-"""seqeval's entity-level metrics, for test/ner/*.test.ts.
+"""seqeval's entity-level metrics, for test/tasks/ner/*.test.ts.
 
 stdin: {"gold": [[tag, ...], ...], "pred": [[tag, ...], ...]}  or  {"file": predictions.txt}
        (CoNLL form: `token gold predicted` per line, a blank line between sentences)

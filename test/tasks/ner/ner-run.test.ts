@@ -9,16 +9,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tf } from "../../kernel/backend";
-import { readConllFile } from "../../kernel/data/conll";
-import { readResults } from "../../kernel/tasks/entity-typing/results";
-import { runNer } from "../../kernel/tasks/ner/run";
-import { recognizeEntities } from "../../kernel/tasks/ner/notebook";
-import { ROOT, SHARED, metricsOf, ready, runAndKill, runPython, tmpDir } from "../helpers";
+import { tf } from "../../../kernel/backend";
+import { readConllFile } from "../../../kernel/data/conll";
+import { readResults } from "../../../kernel/tasks/entity-typing/results";
+import { runNer } from "../../../kernel/tasks/ner/run";
+import { recognizeEntities } from "../../../kernel/tasks/ner/notebook";
+import { ROOT, SHARED, metricsOf, ready, runAndKill, runPython, tmpDir } from "../../helpers";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "conll-sample");
-const SEQEVAL = join(ROOT, "test", "ner", "seqeval_ref.py");
+const SEQEVAL = join(ROOT, "test", "tasks", "ner", "seqeval_ref.py");
 
 interface Ref {
   precision: number;

@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { datasetSurprises, readOpenEntityDir } from "../../kernel/data/open-entity";
-import { checkOutputDir } from "../../kernel/tasks/entity-typing/output-dir";
-import { FIXTURES, ROOT, tmpDir } from "../helpers";
+import { datasetSurprises, readOpenEntityDir } from "../../../kernel/data/open-entity";
+import { checkOutputDir } from "../../../kernel/tasks/entity-typing/output-dir";
+import { FIXTURES, ROOT, tmpDir } from "../../helpers";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "open-entity-sample");
