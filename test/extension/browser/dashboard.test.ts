@@ -53,6 +53,23 @@ const waitFor = async (check: () => Promise<boolean>, what: string, ms = 15_000)
   assert.fail(`timed out: ${what}`);
 };
 
+/**
+ * What `read` gives once `ok` holds: a figure that replaces another one keeps the old plot (already
+ * "ready") until the new one is drawn, so a single read can catch either or neither.
+ */
+const settled = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 30_000): Promise<T> => {
+  let value: T | undefined;
+  await waitFor(async () => {
+    try {
+      value = await read();
+      return ok(value);
+    } catch {
+      return false;
+    }
+  }, what, ms);
+  return value!;
+};
+
 test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, sort, filter, status, broken runs, live, hidden", { timeout: 180_000 }, async () => {
   const sweepDir = join(lab.root, "sweep");
   const sweep = writeDashboardSweep(sweepDir);
@@ -129,19 +146,24 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   assert.equal(await figure("runs-figures").count(), 0, "no figure before one is chosen");
   await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="dev against test"]`).click();
   await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
-  const f1 = (await traces("runs-figures")).find((t: any) => t.name === "F1");
+  const f1 = (await settled(() => traces("runs-figures"), (ts) => ts.some((t: any) => t.name === "F1"), "dev against test drawn")).find((t: any) => t.name === "F1");
   const col = (c: string) => csvRows.map((r) => Number(r[header.indexOf(c)]));
   assert.deepEqual([...f1.x].sort(), col("dev_f1").sort());
   assert.deepEqual([...f1.y].sort(), col("test_f1").sort());
   await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="dev F1 per epoch"]`).click();
   await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
-  assert.equal((await traces("runs-figures")).length, csvRows.length, "one line per run");
+  const perEpoch = await settled(() => traces("runs-figures"), (ts) => !ts.some((t: any) => t.name === "F1"), "dev F1 per epoch drawn");
+  assert.equal(perEpoch.length, csvRows.length, "one line per run");
   // Metric against a swept parameter, mean ± SD over seeds: the CLI's tables/summary_learning_rate.csv.
   await page.locator(`${panel} [data-role="runs-figures"] button[data-figure="F1 against learning_rate"]`).click();
   await page.locator(`${panel} [data-role="runs-figures"] .lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
   const [sHeader, ...sRows] = parseCsv(readFileSync(join(lab.dir, "analysis", "tables", "summary_learning_rate.csv"), "utf8"));
   const summary = (c: string) => sRows.map((r) => Number(r[sHeader.indexOf(c)]));
-  const bars = await figure("runs-figures").locator(".js-plotly-plot").evaluate((gd: any) => gd.data.map((t: any) => ({ name: t.name, x: t.x, y: t.y, sd: t.error_y.array })));
+  const bars = await settled(
+    () => figure("runs-figures").locator(".js-plotly-plot").evaluate((gd: any) => gd.data.map((t: any) => ({ name: t.name, x: t.x, y: t.y, sd: t.error_y?.array }))),
+    (ts) => ts.length > 0 && ts.every((t: any) => t.sd !== undefined),
+    "F1 against learning_rate drawn",
+  );
   assert.deepEqual(bars.map((t: any) => t.name), ["dev F1", "test F1"]);
   for (const [i, m] of ["dev_f1", "test_f1"].entries()) {
     assert.deepEqual(bars[i].x, summary("learning_rate"));
@@ -161,7 +183,7 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   assert.equal(await details.locator(`[data-role="epochs"] tr`).count(), 1 + 1 + chosenResults.experimental_configurations.log_parameters.num_train_epochs);
   await details.locator(`button[data-figure="training loss"]`).click();
   await details.locator(`.lukelab-plotly[data-state="ready"]`).waitFor({ timeout: 30_000 });
-  const loss = await details.locator(".js-plotly-plot").evaluate((gd: any) => gd.data[0].y);
+  const loss = await settled(() => details.locator(".js-plotly-plot").evaluate((gd: any) => gd.data[0].y), (y) => Array.isArray(y), "the loss curve drawn");
   assert.deepEqual(loss, chosenResults.training_loss);
   await details.locator(`button[data-figure="confusion (dev)"]`).click();
   await details.locator(`.lukelab-plotly[data-state="ready"] .heatmaplayer`).first().waitFor({ timeout: 30_000 });
