@@ -129,7 +129,9 @@ export class Controls {
     }
     this.layer.value = String(s.layer);
     // The layer applies to the head view; the other views show every layer.
-    this.layer.parentElement!.hidden = s.view !== "head";
+    // (It keeps its place, hidden, so the toolbar is the same size in every view.)
+    this.layer.parentElement!.classList.toggle("lukelab-attention-idle", s.view !== "head");
+    this.layer.disabled = s.view !== "head";
     this.heads.forEach((b, h) => b.setAttribute("aria-pressed", String(s.activeHeads[h])));
   }
 

@@ -47,7 +47,7 @@ export class ModelPane implements Pane {
 
   paint(s: S.ViewState, ctx: ViewContext): Painted {
     const { att } = ctx;
-    this.grid = gridLayout(att.layers.length, att.heads, { maxWidth: Math.max(480, ctx.width() || 900) - 24 });
+    this.grid = gridLayout(att.layers.length, att.heads, { maxWidth: Math.max(480, ctx.width() || 900) - 24, maxHeight: 600 });
     const scene = modelGridScene(att, this.grid, s.filter, ctx.theme, s.detail);
     paintScene(this.gridCanvas, scene, ctx.font);
     if (!s.detail) return { scene, name: "model-view", status: "Click a thumbnail (or press an arrow key) to open that head." };

@@ -1,6 +1,7 @@
 /** The token-to-token pane: two token pickers, the token strip, and the plot of one pair over layers and heads. */
 import type { Attention } from "../../kernel/portable/attention-payload";
-import { pairLayout, pairScene } from "../../kernel/portable/token-view";
+import { tokenTitles } from "../../kernel/portable/tokens";
+import { pairLayout, pairScene, pairTitle } from "../../kernel/portable/token-view";
 import { el } from "../dom";
 import { paintScene } from "./canvas";
 import type { Host, Painted, Pane, ViewContext } from "./pane";
@@ -18,6 +19,8 @@ export class TokenPane implements Pane {
     const pick = el("div", "lukelab-attention-pick");
     this.token1 = tokenSelect(host, labels, "Token 1 (query)", "token1", (i) => host.apply({ ...host.state, token1: i }));
     this.token2 = tokenSelect(host, labels, "Token 2 (key)", "token2", (i) => host.apply({ ...host.state, token2: i }));
+    const titles = tokenTitles(att);
+    for (const select of [this.token1, this.token2]) select.querySelectorAll("option").forEach((o, i) => (o.title = titles[i]));
     pick.append(this.token1.parentElement!, el("span", undefined, " → "), this.token2.parentElement!, this.hint);
     const strip = el("div", "lukelab-attention-strip");
     strip.setAttribute("aria-label", "Tokens: a click sets token 1, the next click token 2");
@@ -26,7 +29,7 @@ export class TokenPane implements Pane {
       const b = el("button", entity ? "lukelab-attention-token lukelab-attention-entity" : "lukelab-attention-token", label);
       b.type = "button";
       b.dataset.token = String(i);
-      b.title = entity ? `entity ${i - att.numWords}: ${att.entities[i - att.numWords]}` : `word ${i}: ${att.words[i]}`;
+      b.title = titles[i];
       b.addEventListener("click", host.guard(() => host.apply(S.pickToken(host.state, i))));
       strip.append(b);
       return b;
@@ -50,7 +53,7 @@ export class TokenPane implements Pane {
   }
 
   paint(s: S.ViewState, ctx: ViewContext): Painted {
-    const scene = pairScene(ctx.att, s.token1, s.token2, ctx.labels, ctx.theme, pairLayout(ctx.att.layers.length, ctx.att.heads));
+    const scene = pairScene(ctx.att, s.token1, s.token2, ctx.labels, ctx.theme, pairLayout(ctx.att.layers.length, ctx.att.heads, ctx.measure(pairTitle(ctx.labels, s.token1, s.token2), 12) * 1.1));
     paintScene(this.canvas, scene, ctx.font);
     return { scene, name: `token-${s.token1}-to-${s.token2}` };
   }

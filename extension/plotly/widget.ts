@@ -15,6 +15,7 @@ import { el } from "../dom";
 import { readJupyterTheme, watchTheme } from "../theme";
 import { clickedCell } from "./drilldown";
 import { DrillDownPanel } from "./drilldown-view";
+import { figureHeading, layoutWithoutTitle, tracesWithSideTitles } from "./layout";
 import { loadPlotly, type PlotlyApi, type PlotlyDiv } from "./loader";
 import { readPlotlyPayload } from "./read";
 import { plotThemeFromVariables, themedLayout, type PlotTheme } from "./theme";
@@ -77,8 +78,9 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
   private build(payload: PlotlyPayload): void {
     this.payload = payload;
     this.node.textContent = "";
-    const title = payload.lukelab?.title;
-    if (title) this.node.append(el("div", "lukelab-plotly-title", title));
+    const heading = figureHeading(payload);
+    if (heading.title) this.node.append(el("div", "lukelab-plotly-title", heading.title));
+    if (heading.subtitle) this.node.append(el("div", "lukelab-plotly-subtitle", heading.subtitle));
     if (!this.plot) {
       this.plot = el("div", "lukelab-plotly-plot");
       this.resizeObserver.observe(this.plot);
@@ -98,10 +100,10 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
     const theme = readPlotTheme(this.node);
     // uirevision: Plotly keeps zoom and legend choices across redraws of the same payload (a theme
     // switch), and starts afresh on a new one.
-    const layout = themedLayout({ uirevision: generation, ...structuredClone(payload.layout ?? {}) }, theme);
+    const layout = themedLayout(layoutWithoutTitle({ uirevision: generation, ...structuredClone(payload.layout ?? {}) }), theme);
     const config = { displaylogo: false, ...structuredClone(payload.config ?? {}) };
     try {
-      const gd = await plotly.react(plot, structuredClone(payload.data), layout, config);
+      const gd = await plotly.react(plot, tracesWithSideTitles(structuredClone(payload.data)), layout, config);
       if (generation !== this.generation || this.isDisposed) return;
       if (this.drawn !== gd) {
         gd.on("plotly_click", this.onPlotClick);

@@ -19,16 +19,73 @@ export interface Theme {
   accent: Rgb;
 }
 
-// JupyterLab's own light and dark values, for when a CSS variable is missing or unreadable.
-export const LIGHT_THEME: Theme = {
+/** WCAG 2's minimum contrast for text (AA, normal size). */
+export const MIN_CONTRAST = 4.5;
+/** How opaque the entity rows' fill is drawn over the background. */
+export const ENTITY_FILL_ALPHA = 0.6;
+
+// JupyterLab's own light and dark values, for when a CSS variable is missing or unreadable (made
+// legible: every text colour reaches MIN_CONTRAST on every fill it is drawn on).
+export const LIGHT_THEME: Theme = legibleTheme({
   background: [255, 255, 255], text: [33, 33, 33], muted: [158, 158, 158], entityFill: [255, 236, 179],
   entityText: [121, 64, 0], focusFill: [227, 242, 253], grid: [224, 224, 224], accent: [25, 118, 210],
-};
+});
 
-export const DARK_THEME: Theme = {
+export const DARK_THEME: Theme = legibleTheme({
   background: [17, 17, 17], text: [230, 230, 230], muted: [117, 117, 117], entityFill: [93, 64, 0],
   entityText: [255, 213, 79], focusFill: [21, 57, 94], grid: [58, 58, 58], accent: [100, 181, 246],
-};
+});
+
+/** WCAG 2 relative luminance of an sRGB colour. */
+export function luminance(c: Rgb): number {
+  const lin = c.map((v) => {
+    const s = Math.max(0, Math.min(255, v)) / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+}
+
+/** WCAG 2 contrast ratio of two colours, 1 to 21. */
+export function contrast(a: Rgb, b: Rgb): number {
+  const la = luminance(a), lb = luminance(b);
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
+/**
+ * `colour`, moved as little as needed toward black or white (whichever reaches further) until it has
+ * at least `min` contrast with every one of `backgrounds`; unchanged when it already has. Hue is kept
+ * as far as the mix allows, so a head's colour stays recognisable.
+ */
+export function readableOn(colour: Rgb, backgrounds: readonly Rgb[], min = MIN_CONTRAST): Rgb {
+  const worst = (c: Rgb) => Math.min(...backgrounds.map((b) => contrast(c, b)));
+  if (worst(colour) >= min) return colour;
+  let best: Rgb | null = null;
+  for (const end of [[0, 0, 0], [255, 255, 255]] as Rgb[]) {
+    if (worst(end) < min) continue;
+    let lo = 0, hi = 1;
+    for (let i = 0; i < 20; i++) {
+      const t = (lo + hi) / 2;
+      if (worst(mix(colour, end, t)) >= min) hi = t;
+      else lo = t;
+    }
+    const c = mix(colour, end, hi).map((v) => (end[0] === 0 ? Math.floor(v) : Math.ceil(v))) as unknown as Rgb;
+    if (!best || deltaE(c, colour) < deltaE(best, colour)) best = c;
+  }
+  // Neither end reaches `min` against all of them: the end with the most contrast.
+  return best ?? ([[0, 0, 0], [255, 255, 255]] as Rgb[]).reduce((a, b) => (worst(a) >= worst(b) ? a : b));
+}
+
+/** The fills text is drawn on in the views: the background, the focus row and the entity rows. */
+export function textGrounds(theme: Theme): Rgb[] {
+  const entity = mix(theme.background, theme.entityFill, ENTITY_FILL_ALPHA);
+  return [theme.background, theme.focusFill, entity];
+}
+
+/** A theme whose text colours (text, muted, entity text) reach MIN_CONTRAST on every fill they are drawn on. */
+export function legibleTheme(theme: Theme): Theme {
+  const grounds = textGrounds(theme);
+  return { ...theme, text: readableOn(theme.text, grounds), muted: readableOn(theme.muted, grounds), entityText: readableOn(theme.entityText, grounds) };
+}
 
 /** The JupyterLab CSS variables the attention views follow. */
 export const ATTENTION_THEME_VARIABLES = ["--jp-layout-color0", "--jp-ui-font-color1", "--jp-ui-font-color3", "--jp-border-color2", "--jp-brand-color1"] as const;
@@ -43,14 +100,14 @@ export function themeFromVariables(read: (name: AttentionThemeVariable) => strin
   const background = parseColour(read("--jp-layout-color0")) ?? base.background;
   // JupyterLab's font colours are translucent black or white: blend them over the background.
   const v = (name: AttentionThemeVariable) => parseColour(read(name), background);
-  return {
+  return legibleTheme({
     ...base,
     background,
     text: v("--jp-ui-font-color1") ?? base.text,
     muted: v("--jp-ui-font-color3") ?? base.muted,
     grid: v("--jp-border-color2") ?? base.grid,
     accent: v("--jp-brand-color1") ?? base.accent,
-  };
+  });
 }
 
 export function hex(c: Rgb): string {

@@ -3,10 +3,10 @@
  * link. Layout, hit test and scene.
  */
 import type { Attention } from "./attention-payload";
-import { headColours, type Theme } from "./colours";
+import { ENTITY_FILL_ALPHA, headColours, type Theme } from "./colours";
 import { filterMask, selectLinks, type LinkFilter, type SelectOptions } from "./links";
 import type { Measure, Scene, Shape } from "./scene";
-import { prettifyToken } from "./tokens";
+import { wordTexts } from "./tokens";
 
 export interface HeadViewLayout {
   width: number;
@@ -33,7 +33,7 @@ export function headViewLayout(labels: readonly string[], heads: number, measure
   const fontSize = Math.max(9, Math.min(13, rowHeight - 5));
   let textWidth = 24;
   for (const l of labels) textWidth = Math.max(textWidth, measure(l, fontSize));
-  textWidth = Math.min(textWidth, 160) + 8;
+  textWidth = Math.min(textWidth, 240) + 8;
   const boxWidth = Math.max(2, Math.min(6, Math.floor(96 / heads)));
   const strip = boxWidth * heads + 6;
   const linkWidth = options.linkWidth ?? 240;
@@ -109,8 +109,8 @@ export function headViewScene(
   // Entity rows and the sentence boundary, behind everything.
   const entityTop = rowCentre(layout, att.numWords) - layout.rowHeight / 2;
   if (att.entities.length > 0) {
-    shapes.push({ kind: "rect", x: layout.leftBoxes, y: entityTop, w: layout.x0 - layout.leftBoxes, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: 0.6 });
-    shapes.push({ kind: "rect", x: layout.x1, y: entityTop, w: layout.width - layout.x1 - 2, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: 0.6 });
+    shapes.push({ kind: "rect", x: layout.leftBoxes, y: entityTop, w: layout.x0 - layout.leftBoxes, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: ENTITY_FILL_ALPHA });
+    shapes.push({ kind: "rect", x: layout.x1, y: entityTop, w: layout.width - layout.x1 - 2, h: att.entities.length * layout.rowHeight, fill: theme.entityFill, alpha: ENTITY_FILL_ALPHA });
   }
   if (focus) {
     const y = rowCentre(layout, focus.index) - layout.rowHeight / 2;
@@ -180,7 +180,7 @@ export function headViewScene(
 
 /** A token as the status line names it: “word” or entity “name”. */
 export function tokenName(att: Attention, i: number): string {
-  return i < att.numWords ? `“${prettifyToken(att.words[i])}”` : `entity “${att.entities[i - att.numWords]}”`;
+  return i < att.numWords ? `“${wordTexts(att.words)[i].label}”` : `entity “${att.entities[i - att.numWords]}”`;
 }
 
 /** The status line for a token in focus: its strongest link over the active heads of one layer. */

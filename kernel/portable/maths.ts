@@ -6,3 +6,19 @@ export function sigmoid(x: number): number {
   const e = Math.exp(x);
   return e / (1 + e);
 }
+
+/**
+ * Labels of the ticks k·step (k = 0 … count), all with the decimals the step needs (at most 6) so an
+ * axis reads evenly: step 0.0125 gives 0, 0.0125, 0.0250, 0.0375, 0.0500 (toFixed(3) would give 0.013
+ * but 0.007 for 0.0075, as binary fractions fall either side of the half). Rounded on integers.
+ */
+export function tickLabels(step: number, count: number): string[] {
+  let d = 0;
+  while (d < 6 && Math.abs(step * 10 ** d - Math.round(step * 10 ** d)) > 1e-6 * Math.max(1, step * 10 ** d)) d++;
+  const unit = Math.round(step * 10 ** d);
+  return Array.from({ length: count + 1 }, (_, k) => {
+    const n = k * unit;
+    const whole = Math.floor(n / 10 ** d), frac = n - whole * 10 ** d;
+    return d === 0 ? String(whole) : `${whole}.${String(frac).padStart(d, "0")}`;
+  });
+}

@@ -18,10 +18,17 @@ export interface GridLayout {
   heads: number;
 }
 
-export function gridLayout(layers: number, heads: number, options: { cell?: number; maxWidth?: number } = {}): GridLayout {
+/**
+ * The grid's layout. With `maxWidth` the thumbnails grow to fill it (up to 160 px, so a 2 × 4 model
+ * is not drawn at 48 px in a wide output), and with `maxHeight` as well they stay short enough for
+ * the layers to fit in it (never below 48 px on that account: taller grids scroll). `cell` fixes the
+ * size (at most; the width still bounds it).
+ */
+export function gridLayout(layers: number, heads: number, options: { cell?: number; maxWidth?: number; maxHeight?: number } = {}): GridLayout {
   const left = 34, top = 18, gap = 4;
-  const fit = options.maxWidth ? Math.floor((options.maxWidth - left - 4) / heads) - gap : 48;
-  const cell = Math.max(12, Math.min(options.cell ?? 48, fit));
+  const fitWidth = options.maxWidth ? Math.floor((options.maxWidth - left - 4) / heads) - gap : 48;
+  const fitHeight = options.maxHeight ? Math.max(48, Math.floor((options.maxHeight - top - 4) / layers) - gap) : Infinity;
+  const cell = Math.max(12, Math.min(options.cell ?? 160, fitWidth, fitHeight));
   return { cell, gap, left, top, layers, heads, width: left + heads * (cell + gap) + 4, height: top + layers * (cell + gap) + 4 };
 }
 

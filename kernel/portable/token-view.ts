@@ -3,7 +3,8 @@
  * plot over layers (with the mean) and a layer × head heatmap. Series, layout, hit test and scene.
  */
 import type { Attention } from "./attention-payload";
-import { headColours, weightColour, type Theme } from "./colours";
+import { headColours, readableOn, weightColour, type Theme } from "./colours";
+import { tickLabels } from "./maths";
 import type { Scene, Shape } from "./scene";
 
 export interface PairSeries {
@@ -36,11 +37,19 @@ export interface PairLayout {
   heat: { x: number; y: number; cell: number };
 }
 
-export function pairLayout(layers: number, heads: number): PairLayout {
-  const plot = { x: 48, y: 30, w: Math.max(320, Math.min(640, layers * 26)), h: 220 };
+/** The chart's title: on a line of its own above both charts. */
+export function pairTitle(labels: readonly string[], from: number, to: number): string {
+  return `Attention from ${labels[from]} → ${labels[to]}, per head and layer`;
+}
+const TITLE_SIZE = 12;
+
+/** `titleWidth`: the title's width at 12 px (the layout widens to hold it; measure it with pairTitle). */
+export function pairLayout(layers: number, heads: number, titleWidth = 0): PairLayout {
+  const plot = { x: 56, y: 44, w: Math.max(320, Math.min(640, layers * 26)), h: 220 };
   const cell = Math.max(8, Math.min(22, Math.floor(320 / Math.max(layers, heads))));
   const heat = { x: plot.x + plot.w + 70, y: plot.y + 14, cell };
-  return { width: heat.x + Math.max(heads * cell, 200) + 20, height: Math.max(plot.y + plot.h + 44, heat.y + layers * cell + 50), plot, heat };
+  const width = Math.max(heat.x + Math.max(heads * cell, 200) + 20, Math.ceil(8 + titleWidth + 8));
+  return { width, height: Math.max(plot.y + plot.h + 56, heat.y + layers * cell + 50), plot, heat };
 }
 
 export function pairScene(att: Attention, from: number, to: number, labels: readonly string[], theme: Theme, layout = pairLayout(att.layers.length, att.heads)): Scene {
@@ -52,16 +61,16 @@ export function pairScene(att: Attention, from: number, to: number, labels: read
   const L = att.layers.length;
   const xOf = (l: number) => plot.x + (L === 1 ? plot.w / 2 : (l / (L - 1)) * plot.w);
   const yOf = (w: number) => plot.y + plot.h - (w / yMax) * plot.h;
-  const title = `${labels[from]} → ${labels[to]}`;
-  shapes.push({ kind: "text", x: plot.x, y: 12, text: `Attention from ${title}, per head and layer`, colour: theme.text, size: 12, align: "left", bold: true });
+  shapes.push({ kind: "text", x: 8, y: 14, text: pairTitle(labels, from, to), colour: theme.text, size: TITLE_SIZE, align: "left", bold: true });
+  const ticks = tickLabels(yMax / 4, 4);
   for (let t = 0; t <= 4; t++) {
-    const v = (yMax * t) / 4, y = yOf(v);
+    const y = yOf((yMax * t) / 4);
     shapes.push({ kind: "lines", colour: theme.grid, alpha: 1, width: 1, xy: Float32Array.of(plot.x, y, plot.x + plot.w, y) });
-    shapes.push({ kind: "text", x: plot.x - 6, y, text: v.toFixed(yMax < 0.1 ? 3 : 2), colour: theme.muted, size: 10, align: "right" });
+    shapes.push({ kind: "text", x: plot.x - 6, y, text: ticks[t], colour: theme.muted, size: 10, align: "right" });
   }
   const stride = Math.ceil(L / 12);
   for (let l = 0; l < L; l += stride) shapes.push({ kind: "text", x: xOf(l), y: plot.y + plot.h + 12, text: String(att.layers[l]), colour: theme.muted, size: 10, align: "center" });
-  shapes.push({ kind: "text", x: plot.x + plot.w, y: plot.y + plot.h + 30, text: "layer", colour: theme.muted, size: 10, align: "right" });
+  shapes.push({ kind: "text", x: plot.x + plot.w / 2, y: plot.y + plot.h + 27, text: "layer", colour: theme.muted, size: 10, align: "center" });
   for (let h = 0; h < att.heads; h++) {
     const xy = new Float32Array(2 * L);
     for (let l = 0; l < L; l++) {
@@ -76,7 +85,7 @@ export function pairScene(att: Attention, from: number, to: number, labels: read
     meanXy[2 * l + 1] = yOf(s.mean[l]);
   }
   shapes.push({ kind: "polyline", colour: theme.text, alpha: 1, width: 2, xy: meanXy });
-  shapes.push({ kind: "text", x: plot.x, y: plot.y + plot.h + 30, text: "dots: heads (colours as above); line: mean over heads", colour: theme.muted, size: 10, align: "left" });
+  shapes.push({ kind: "text", x: plot.x, y: plot.y + plot.h + 43, text: "dots: heads (colours as above); line: mean over heads", colour: theme.muted, size: 10, align: "left" });
 
   // Layer × head heatmap of the same pair.
   const rgba = new Uint8ClampedArray(att.heads * L * 4);
@@ -91,7 +100,7 @@ export function pairScene(att: Attention, from: number, to: number, labels: read
   const lstride = Math.ceil(L / 16);
   for (let l = 0; l < L; l += lstride) shapes.push({ kind: "text", x: heat.x - 4, y: heat.y + (l + 0.5) * heat.cell, text: String(att.layers[l]), colour: theme.muted, size: 9, align: "right" });
   const hstride = Math.ceil(att.heads / 16);
-  for (let h = 0; h < att.heads; h += hstride) shapes.push({ kind: "text", x: heat.x + (h + 0.5) * heat.cell, y: heat.y + L * heat.cell + 9, text: String(h), colour: colours[h], size: 9, align: "center" });
+  for (let h = 0; h < att.heads; h += hstride) shapes.push({ kind: "text", x: heat.x + (h + 0.5) * heat.cell, y: heat.y + L * heat.cell + 9, text: String(h), colour: readableOn(colours[h], [theme.background]), size: 9, align: "center" });
   shapes.push({ kind: "text", x: heat.x + (att.heads * heat.cell) / 2, y: heat.y + L * heat.cell + 24, text: "head", colour: theme.muted, size: 10, align: "center" });
   return { width: layout.width, height: layout.height, background: theme.background, shapes };
 }
