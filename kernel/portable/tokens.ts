@@ -61,8 +61,12 @@ export function prettifyToken(token: string): string {
 
 /** Decoded text as a label: the leading space dropped, newline and tab drawn, nothing as ␣. */
 function shown(text: string): string {
-  const t = text.replace(/^ /, "").replace(/\n/g, "↵").replace(/\t/g, "⇥");
+  const t = visible(text);
   return t.length === 0 ? "␣" : t;
+}
+
+function visible(text: string): string {
+  return text.replace(/^ /, "").replace(/\n/g, "↵").replace(/\t/g, "⇥");
 }
 
 /** Marks a piece whose character starts or ends in a neighbouring piece. */
@@ -132,12 +136,9 @@ function byteLevelTexts(words: readonly string[]): WordText[] | null {
     }
     const closesInside = need > 0;
     const split = opensInside || closesInside;
-    let label = text.length > 0 || !split ? shown(text) : "";
-    if (opensInside && text.length === 0 && closesInside) label = CONTINUED;
-    else {
-      if (opensInside) label = CONTINUED + label;
-      if (closesInside) label += CONTINUED;
-    }
+    let label = split ? visible(text) : shown(text);
+    if (opensInside && closesInside && label === "") label = CONTINUED;
+    else label = (opensInside ? CONTINUED : "") + label + (closesInside ? CONTINUED : "");
     const hexBytes = bytes.map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
     out.push({ label, title: split ? `${words[p]} (bytes ${hexBytes}; a character continues ${opensInside && closesInside ? "from the piece before and into the next" : opensInside ? "from the piece before" : "into the next piece"})` : words[p] });
   }

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { attentionImage } from "../../kernel/display/attention-image";
+import { attentionImage, staticScene } from "../../kernel/display/attention-image";
 import { decodeOrThrow, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
 import { FIXTURES, ROOT } from "../helpers";
 import { syntheticWeights } from "../portable/synthetic";
@@ -67,6 +67,17 @@ test("static image: more than 160 tokens leaves the head view to the extension",
   const words = Array.from({ length: 200 }, (_, i) => `Ġw${i}`);
   const att = payload(words, [], 3, 2, null, "long");
   compare("attention-long", attentionImage(att).png);
+});
+
+test("static image: byte-level pieces of é, a CJK character and an emoji show the characters, not their bytes", () => {
+  // "café 東京 👍" as a small byte-level BPE vocabulary splits it: é in 2 pieces, 東 in 2, 👍 in 3.
+  const words = ["<s>", "Ġcaf", "Ã", "©", "Ġæĸ", "ĩ", "äº¬", "ĠðŁ", "ĳ", "į", "</s>"];
+  const att = payload(words, [], 1, 2, null, "pieces");
+  const texts = staticScene(att).shapes.flatMap((s) => (s.kind === "text" ? [s.text] : []));
+  for (const label of ["caf", "…", "…é", "…文", "京", "…👍"]) assert.ok(texts.includes(label), `“${label}” in ${texts}`);
+  assert.ok(!texts.some((t) => /[ÃæäðŁĳį©]/.test(t)), `no mojibake in ${texts}`);
+  // é is in the bitmap font; 文, 京 and 👍 are not and show as a hollow box each.
+  compare("attention-pieces", attentionImage(att).png);
 });
 
 test("the comparison fails on a changed picture", () => {
