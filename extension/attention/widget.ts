@@ -108,8 +108,8 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
   }
 
   protected override onResize(_msg: Widget.ResizeMessage): void {
-    // Only the model view's thumbnails follow the width.
-    if (this.state.view === "model") this.update();
+    // The model view's thumbnails and the token view's charts follow the width.
+    if (this.state.view !== "head") this.update();
   }
 
   protected override onAfterAttach(_msg: Message): void {

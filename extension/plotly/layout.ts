@@ -2,9 +2,12 @@
  * What the Plotly panels change in a figure's layout so that nothing is clipped or overlaps: the title
  * moves out of the plot into the panel's heading (Plotly draws it on one line, centred, and cuts a
  * long one at both ends in a narrow output; the page wraps it), and a colour bar's title goes beside
- * the bar instead of on its top tick. Pure functions on copies, tested in Node.
+ * the bar instead of on its top tick, and every axis makes room for its tick labels and title
+ * (automargin), so long class names neither leave the output nor run into the axis title. Pure
+ * functions on copies, tested in Node.
  */
 import type { PlotlyPayload } from "../../kernel/portable/plotly-payload";
+import { axisKeys } from "./theme";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -50,4 +53,19 @@ export function tracesWithSideTitles(data: readonly unknown[]): unknown[] {
     if (!isObject(title) || "side" in title) return trace;
     return { ...trace, colorbar: { ...bar, title: { ...title, side: "right" } } };
   });
+}
+
+/** A copy of the layout whose axes grow the margins to hold their labels (unless an axis says otherwise). */
+export function layoutWithAutomargins(layout: Obj): Obj {
+  const out: Obj = { ...layout };
+  for (const key of axisKeys(out)) {
+    const axis = isObject(out[key]) ? (out[key] as Obj) : {};
+    if (!("automargin" in axis)) out[key] = { ...axis, automargin: true };
+  }
+  return out;
+}
+
+/** What the widget draws: the layout without its title, with automargins. */
+export function fittedLayout(layout: Obj): Obj {
+  return layoutWithAutomargins(layoutWithoutTitle(layout));
 }

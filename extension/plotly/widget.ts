@@ -15,7 +15,7 @@ import { el } from "../dom";
 import { readJupyterTheme, watchTheme } from "../theme";
 import { clickedCell } from "./drilldown";
 import { DrillDownPanel } from "./drilldown-view";
-import { figureHeading, layoutWithoutTitle, tracesWithSideTitles } from "./layout";
+import { figureHeading, fittedLayout, tracesWithSideTitles } from "./layout";
 import { loadPlotly, type PlotlyApi, type PlotlyDiv } from "./loader";
 import { readPlotlyPayload } from "./read";
 import { plotThemeFromVariables, themedLayout, type PlotTheme } from "./theme";
@@ -100,7 +100,7 @@ export class PlotlyWidget extends Widget implements IRenderMime.IRenderer {
     const theme = readPlotTheme(this.node);
     // uirevision: Plotly keeps zoom and legend choices across redraws of the same payload (a theme
     // switch), and starts afresh on a new one.
-    const layout = themedLayout(layoutWithoutTitle({ uirevision: generation, ...structuredClone(payload.layout ?? {}) }), theme);
+    const layout = themedLayout(fittedLayout({ uirevision: generation, ...structuredClone(payload.layout ?? {}) }), theme);
     const config = { displaylogo: false, ...structuredClone(payload.config ?? {}) };
     try {
       const gd = await plotly.react(plot, tracesWithSideTitles(structuredClone(payload.data)), layout, config);

@@ -43,13 +43,20 @@ export function pairTitle(labels: readonly string[], from: number, to: number): 
 }
 const TITLE_SIZE = 12;
 
-/** `titleWidth`: the title's width at 12 px (the layout widens to hold it; measure it with pairTitle). */
-export function pairLayout(layers: number, heads: number, titleWidth = 0): PairLayout {
+/**
+ * `titleWidth`: the title's width at 12 px (the layout widens to hold it; measure it with pairTitle).
+ * `maxWidth`: the space there is; when the dot plot and the heatmap do not fit side by side, the
+ * heatmap goes below the plot.
+ */
+export function pairLayout(layers: number, heads: number, titleWidth = 0, maxWidth = Infinity): PairLayout {
   const plot = { x: 56, y: 44, w: Math.max(320, Math.min(640, layers * 26)), h: 220 };
   const cell = Math.max(8, Math.min(22, Math.floor(320 / Math.max(layers, heads))));
-  const heat = { x: plot.x + plot.w + 70, y: plot.y + 14, cell };
-  const width = Math.max(heat.x + Math.max(heads * cell, 200) + 20, Math.ceil(8 + titleWidth + 8));
-  return { width, height: Math.max(plot.y + plot.h + 56, heat.y + layers * cell + 50), plot, heat };
+  const heatWidth = Math.max(heads * cell, 200) + 20;
+  const belowPlot = plot.y + plot.h + 56;
+  const side = plot.x + plot.w + 70 + heatWidth <= maxWidth;
+  const heat = side ? { x: plot.x + plot.w + 70, y: plot.y + 14, cell } : { x: plot.x, y: belowPlot + 30, cell };
+  const width = Math.max(side ? heat.x + heatWidth : plot.x + plot.w + 20, heat.x + heatWidth, Math.ceil(8 + titleWidth + 8));
+  return { width, height: Math.max(belowPlot, heat.y + layers * cell + 50), plot, heat };
 }
 
 export function pairScene(att: Attention, from: number, to: number, labels: readonly string[], theme: Theme, layout = pairLayout(att.layers.length, att.heads)): Scene {

@@ -181,3 +181,31 @@ test("drill-down: labels marked correct when both gold and predicted; top probab
   assert.deepEqual(D.topProbabilities({ a: 0.2, b: 0.9 }, 1), [{ label: "b", p: 0.9 }]);
   assert.deepEqual(D.topProbabilities({}), []);
 });
+
+test("layout: the title becomes the panel's heading (once), the plot keeps room for the mode bar, colour-bar titles go beside the bar", async () => {
+  const L = await import("../../extension/plotly/layout");
+  // The analysis figures give lukelab.title and layout.title the same text: one heading.
+  assert.deepEqual(L.figureHeading({ layout: { title: { text: "Confusion" } }, lukelab: { title: "Confusion" } }), { title: "Confusion", subtitle: null });
+  assert.deepEqual(L.figureHeading({ layout: { title: "Confusion (dev)" }, lukelab: { title: "run: confusion" } }), { title: "run: confusion", subtitle: "Confusion (dev)" });
+  assert.deepEqual(L.figureHeading({ layout: { title: { text: "a<br>b <b>c</b>" } } }), { title: "a\nb <b>c</b>", subtitle: null });
+  assert.deepEqual(L.figureHeading({ layout: {} }), { title: null, subtitle: null });
+  const own = { title: { text: "T" }, margin: { t: 60, l: 90 }, xaxis: { title: { text: "x" } } };
+  const out = L.layoutWithoutTitle(own);
+  assert.equal("title" in out, false);
+  assert.deepEqual(out.margin, { t: L.TOP_MARGIN, l: 90 });
+  assert.deepEqual(own.margin, { t: 60, l: 90 }, "the payload's layout is not changed");
+  assert.deepEqual(L.layoutWithoutTitle({ height: 300 }), { height: 300 }, "no title, nothing moves");
+  // Axes make room for long tick labels, unless the figure says otherwise.
+  const fitted = L.fittedLayout({ title: "T", xaxis: { title: { text: "x" } }, yaxis2: { automargin: false } }) as any;
+  assert.deepEqual(fitted.xaxis, { title: { text: "x" }, automargin: true });
+  assert.deepEqual(fitted.yaxis, { automargin: true });
+  assert.deepEqual(fitted.yaxis2, { automargin: false });
+  assert.equal(fitted.title, undefined);
+  const traces = [{ type: "heatmap", colorbar: { title: { text: "examples" } } }, { type: "heatmap", colorbar: { title: "spans" } }, { type: "heatmap", colorbar: { title: { text: "p", side: "top" } } }, { type: "bar" }];
+  const sided = L.tracesWithSideTitles(traces) as any[];
+  assert.deepEqual(sided[0].colorbar.title, { text: "examples", side: "right" });
+  assert.deepEqual(sided[1].colorbar.title, { text: "spans", side: "right" });
+  assert.deepEqual(sided[2].colorbar.title, { text: "p", side: "top" }, "a side the figure sets stays");
+  assert.equal(sided[3], traces[3]);
+  assert.deepEqual(traces[0].colorbar?.title, { text: "examples" }, "the payload's traces are not changed");
+});

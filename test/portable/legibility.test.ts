@@ -118,8 +118,10 @@ test("every canvas text of the three views, the legend and the static image reac
       }
       assertLegible(`${themeName}, model view`, modelGridScene(a, gridLayout(a.layers.length, a.heads, { maxWidth: 600 }), ALL_LINKS, theme, { layer: 0, head: 1 }));
       for (const [from, to] of [[1, 2], [a.tokens - 1, 1]]) {
-        const layout = pairLayout(a.layers.length, a.heads, measure(pairTitle(labels, from, to), 12) * 1.1);
-        assertLegible(`${themeName}, token to token ${from} → ${to}`, pairScene(a, from, to, labels, theme, layout));
+        for (const maxWidth of [Infinity, 560]) {
+          const layout = pairLayout(a.layers.length, a.heads, measure(pairTitle(labels, from, to), 12) * 1.1, maxWidth);
+          assertLegible(`${themeName}, token to token ${from} → ${to} in ${maxWidth} px`, pairScene(a, from, to, labels, theme, layout));
+        }
       }
       const legend = legendShapes(a.heads, some, theme, 4, 4, 200);
       assertLegible(`${themeName}, legend`, { width: 210, height: legend.height + 8, background: theme.background, shapes: legend.shapes });
@@ -127,6 +129,13 @@ test("every canvas text of the three views, the legend and the static image reac
   }
   // The static image (light theme, bitmap font: 6 px a character at its 13 px).
   for (const a of cases) assertLegible("static image", staticScene(a), (t) => measureBitmap(t));
+});
+
+test("token to token: the heatmap goes below the plot when both do not fit side by side", () => {
+  const wide = pairLayout(12, 12, 0);
+  assert.ok(wide.heat.x > wide.plot.x + wide.plot.w && wide.heat.y < wide.plot.y + wide.plot.h, "side by side");
+  const narrow = pairLayout(12, 12, 0, 560);
+  assert.ok(narrow.heat.y > narrow.plot.y + narrow.plot.h && narrow.width <= 560, `below, within 560 px: ${narrow.width}`);
 });
 
 test("axis ticks: every tick of an axis has the step's decimals, correctly rounded", () => {
