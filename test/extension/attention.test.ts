@@ -34,6 +34,16 @@ test("SVG export: valid standalone document, token strings escaped, never markup
   assert.doesNotMatch(sceneToSvg(grid), /<image/);
 });
 
+test("SVG export: split byte-level pieces are drawn as the characters they complete", () => {
+  const a = attention({ words: ["<s>", "Ġcaf", "Ã", "©", "ĠðŁ", "ĳ", "į", "</s>"], entities: [], boundary: null, layers: 1, heads: 1 });
+  const labels = tokenLabels(a);
+  const scene = headViewScene(a, { layer: 0, activeHeads: [true], filter: ALL_LINKS, focus: null }, headViewLayout(labels, 1, measure), labels, LIGHT_THEME);
+  const svg = sceneToSvg(scene);
+  assert.match(svg, />…é</);
+  assert.match(svg, />…👍</);
+  assert.doesNotMatch(svg, /[ÃðŁĳį©]/);
+});
+
 test("view state: toggle keeps one head, double-click solos and restores, keyboard and picks", () => {
   let s = S.initialState(2, 3, 9);
   assert.deepEqual(s.activeHeads, [true, true, true]);
