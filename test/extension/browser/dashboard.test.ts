@@ -18,6 +18,7 @@ import { loadRuns } from "../../../kernel/analysis/runs";
 import { PROGRESS_FILE, PROGRESS_FORMAT } from "../../../kernel/tasks/entity-typing/progress";
 import { writeSyntheticRun } from "../../analysis/synthetic-runs";
 import { cliCsv, HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
+import { lowContrast, probeTexts } from "./legibility-probe";
 import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
 
 let lab: Lab;
@@ -188,12 +189,16 @@ test("runs dashboard in JupyterLab: context menu and palette, the CLI's table, s
   await details.locator(`button[data-figure="confusion (dev)"]`).click();
   await details.locator(`.lukelab-plotly[data-state="ready"] .heatmaplayer`).first().waitFor({ timeout: 30_000 });
   await page.locator(panel).screenshot({ path: join(ARTIFACTS, "dashboard-04-details.png") });
+  // Every text of the panel (table, selected row, statuses, details, figure) reaches 4.5:1 (legibility-probe.ts).
+  assert.deepEqual(lowContrast(await page.locator(panel).evaluate(probeTexts), "light"), []);
 
   // 5. Dark theme.
   await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
   await page.waitForFunction(`document.body.dataset.jpThemeLight === "false"`, null, { timeout: 30_000 });
   await waitFor(async () => (await page.locator(panel).evaluate((n) => (globalThis as any).getComputedStyle(n).backgroundColor)) !== "rgb(255, 255, 255)", "the panel turns dark");
   await page.locator(panel).screenshot({ path: join(ARTIFACTS, "dashboard-02-dark.png") });
+  await waitFor(async () => (await page.locator(`${panel} .lukelab-plotly[data-state="ready"]`).first().getAttribute("data-theme-background")) === "#111", "the figure turns dark");
+  assert.deepEqual(lowContrast(await page.locator(panel).evaluate(probeTexts), "dark"), []);
 
   // 6. Live: a new epoch in one run, a run that finishes; only those files are fetched again.
   await waitFor(async () => (await page.locator(panel).getAttribute("data-polling")) === "true", "the visible panel polls");

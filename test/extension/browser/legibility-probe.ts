@@ -2,8 +2,10 @@
  * What the legibility browser test measures in the page: for every text of a lukelab output (DOM text
  * and Plotly's SVG text), its colour and the colour it is drawn on, composited as the browser does
  * (translucent colours and backgrounds over their ancestors', opacity), and its box. Runs in the page
- * (page.evaluate), so it is self-contained: no imports, no closures.
+ * (page.evaluate), so probeTexts is self-contained: it uses nothing outside itself.
  */
+
+import { contrast, MIN_CONTRAST } from "../../../kernel/portable/colours";
 
 // The page's globals, typed loosely: the project compiles without the DOM library.
 declare const document: any, getComputedStyle: any, NodeFilter: any, SVGElement: any;
@@ -157,4 +159,12 @@ export async function probeTexts(root: Element): Promise<ProbedText[]> {
     out.push({ text: `<select> ${sel.selectedOptions[0]?.textContent ?? ""}`.slice(0, 60), where: where(sel), colour: over([c[0], c[1], c[2], c[3] * opacityOf(sel)], ground), ground, box: { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom }, quads: [[[r.left, r.top], [r.right, r.top], [r.right, r.bottom], [r.left, r.bottom]]], scrolled: scrolledIn(sel), svg: false });
   }
   return out;
+}
+
+/** Node side: the texts below WCAG's 4.5:1, one line each. */
+export function lowContrast(texts: readonly ProbedText[], label: string): string[] {
+  return texts.flatMap((t) => {
+    const ratio = contrast(t.colour, t.ground);
+    return ratio < MIN_CONTRAST ? [`${label}: “${t.text}” (${t.where}) rgb(${t.colour.map(Math.round)}) on rgb(${t.ground.map(Math.round)}): ${ratio.toFixed(2)}:1`] : [];
+  });
 }

@@ -15,11 +15,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ATTENTION_MIME, encodeAttentionPayload } from "../../../kernel/portable/attention-payload";
-import { contrast, MIN_CONTRAST } from "../../../kernel/portable/colours";
 import { PLOTLY_MIME } from "../../../kernel/portable/plotly-payload";
 import { syntheticWeights } from "../../portable/synthetic";
 import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
-import { probeTexts, type ProbedText } from "./legibility-probe";
+import { lowContrast, probeTexts, type ProbedText } from "./legibility-probe";
 import { confusionPayload } from "./plotly-notebook";
 
 const NOTEBOOK = "legibility-test.ipynb";
@@ -94,9 +93,8 @@ async function checkOutput(page: Page, selector: string, label: string, problems
     const r = e.getBoundingClientRect();
     return { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
   })) as Box;
+  problems.push(...lowContrast(texts, label));
   for (const t of texts) {
-    const ratio = contrast(t.colour, t.ground);
-    if (ratio < MIN_CONTRAST) problems.push(`${label}: “${t.text}” (${t.where}) rgb(${t.colour.map(Math.round)}) on rgb(${t.ground.map(Math.round)}): ${ratio.toFixed(2)}:1`);
     if (!t.scrolled && !inside(t.box, box)) problems.push(`${label}: “${t.text}” (${t.where}) ${fmt(t.box)} is outside its output ${fmt(box)}`);
   }
   for (let i = 0; i < texts.length; i++)
