@@ -14,7 +14,7 @@
  * writers and the dashboard.
  */
 import { parseJsonText } from "../../io/json-text";
-import { parseSummary, type ResultsSummary } from "./results-summary";
+import { checkSummary, type ResultsSummary } from "./results-summary";
 
 export const RUNS_INDEX_FILE = "runs-index.json";
 export const RUNS_INDEX_FORMAT = "lukelab-runs-index/1";
@@ -50,7 +50,7 @@ export function parseRunsIndex(text: string, file: string): RunsIndex {
     if (!validFolder(folder) || typeof e !== "object" || e === null || typeof e.folder_mtime_ms !== "number" || !Number.isFinite(e.folder_mtime_ms)) continue;
     if (!Array.isArray(e.subfolders) || !e.subfolders.every((n) => typeof n === "string" && validFolder(n) && !n.includes("/"))) continue;
     try {
-      runs[folder] = { folder_mtime_ms: e.folder_mtime_ms, subfolders: [...e.subfolders], summary: parseSummary(JSON.stringify(e.summary), `${file}: runs["${folder}"].summary`) };
+      runs[folder] = { folder_mtime_ms: e.folder_mtime_ms, subfolders: [...e.subfolders], summary: checkSummary(e.summary, `${file}: runs["${folder}"].summary`) };
     } catch {
       // Not a summary: this run is read from its folder.
     }
