@@ -13,6 +13,7 @@ import { METRIC_COLUMNS, type RunRecord } from "../../kernel/analysis/run-table"
 import { progressSummary, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import { el } from "../dom";
 import { RunsLoader, type DashboardData, type RunStatusView, type Source } from "./data";
+import { DatasetReader } from "./dataset";
 import { FigureSwitch, runDetails, runFigures, runsFigures } from "./figures";
 
 export const DASHBOARD_CLASS = "lukelab-dashboard";
@@ -52,10 +53,13 @@ export interface DashboardOptions {
   path: string;
   /** Milliseconds between reloads while visible. */
   intervalMs?: number;
+  /** The server's root folder as an absolute path (JupyterLab's serverRoot): where runs' datasets are looked for. */
+  serverRoot?: string;
 }
 
 export class RunsDashboard extends Widget {
   readonly loader: RunsLoader;
+  private readonly datasets: DatasetReader;
   private data: DashboardData | null = null;
   private sort: { column: string; descending: boolean } = { column: "folder", descending: false };
   private filters = new Map<string, string>();
@@ -78,6 +82,7 @@ export class RunsDashboard extends Widget {
     super();
     this.addClass(DASHBOARD_CLASS);
     this.loader = new RunsLoader(options.source, options.path);
+    this.datasets = new DatasetReader(options.source, options.serverRoot);
     this.intervalMs = options.intervalMs ?? 2000;
     this.id = `lukelab-dashboard-${options.path || "root"}`;
     this.title.label = `Runs: ${options.path || "/"}`;
@@ -262,7 +267,7 @@ export class RunsDashboard extends Widget {
 
   private showDetails(run: RunRecord): void {
     this.details.replaceChildren(runDetails(run, this.runView));
-    this.runView.set(runFigures(run), true);
+    this.runView.set(runFigures(run, this.datasets), true);
   }
 
   private renderFilters(all: Row[], d: DashboardData): void {
