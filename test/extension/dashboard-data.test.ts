@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { RunsLoader } from "../../extension/dashboard/data";
+import { datasetCandidates } from "../../extension/dashboard/dataset";
 import { loadRuns } from "../../kernel/analysis/runs";
 import { readResults, writeResults } from "../../kernel/tasks/entity-typing/results";
 import { SUMMARY_FILE } from "../../kernel/tasks/entity-typing/results-summary";
@@ -197,6 +198,11 @@ test("runs-index.json: the table from the index alone; runs rewritten since, mis
   assert.equal(updateRunsIndex(join(root, "s"), [rewritten]).runs, sweep.finished.length);
   const entries = parseRunsIndex(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"), "index").runs;
   assert.equal(entries[rewritten].summary.results.dev_f1, 0.4321);
+  // An entry lost to another writer (its update renamed over ours) is put back by the next update.
+  const { [sweep.finished[4]]: lost, ...kept } = entries;
+  writeFileSync(join(root, "s", RUNS_INDEX_FILE), JSON.stringify({ format: "lukelab-runs-index/1", runs: kept }));
+  assert.equal(updateRunsIndex(join(root, "s"), [rewritten]).runs, sweep.finished.length);
+  assert.deepEqual(parseRunsIndex(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"), "index").runs[sweep.finished[4]], lost);
 
   // A broken index, and an index whose entry is for another run's results (as a lost update or a
   // copied folder could leave): never a wrong row, every run read from its folder or left alone.
@@ -217,4 +223,14 @@ test("a listed time is trusted only to the microsecond", () => {
   assert.equal(indexEntryMatches(entry, "2026-12-06T19:02:20.948Z"), false); // milliseconds only: not trusted
   assert.equal(indexEntryMatches({ ...entry, folder_mtime_ms: Date.parse("2026-12-06T19:02:20Z") }, "2026-12-06T19:02:20Z"), false);
   assert.equal(indexEntryMatches(entry, "yesterday"), false);
+});
+
+test("where the dashboard looks for a run's dataset: under the server's root, as lukelab analyze looks on disk", () => {
+  assert.deepEqual(datasetCandidates("datasets/oe", "ex/run-1", "/home/u/lab"), ["ex/run-1/datasets/oe", "ex/datasets/oe", "datasets/oe"]);
+  assert.deepEqual(datasetCandidates("../data", "ex/run-1", undefined), ["ex/data", "data"]);
+  assert.deepEqual(datasetCandidates("/home/u/lab/data/oe/", "ex/run-1", "/home/u/lab"), ["data/oe"]);
+  assert.deepEqual(datasetCandidates("/home/u/lab/../other", "ex", "/home/u/lab"), []);
+  assert.deepEqual(datasetCandidates("/home/u/labs/oe", "ex", "/home/u/lab"), []);
+  assert.deepEqual(datasetCandidates("/data/oe", "ex", undefined), []);
+  assert.deepEqual(datasetCandidates("/data/oe", "ex", "/"), ["data/oe"]);
 });

@@ -7,7 +7,8 @@
  * Two writers at once (runs of a local sweep or a Slurm array ending together) each read the index,
  * add their runs and rename their file into place: the last rename wins and the other's new entries
  * are lost. That makes a reader slower (those runs are read from their folders), never wrong, since
- * every entry carries the folder time it is checked against; the next update puts them back.
+ * every entry carries the folder time it is checked against; the next update puts them back (an
+ * update for some runs also adds every run folder that has a results-summary.json and no entry).
  *
  * An entry is made from the run's results-summary.json when it describes the results.json beside it,
  * else from results.json itself (runs of older versions); the folder's time is taken before and after
@@ -123,6 +124,14 @@ export function updateRunsIndex(root: string, folders?: readonly string[]): Runs
     const entry = existsSync(join(root, folder)) ? indexEntry(join(root, folder)) : { reason: "no such folder" };
     if ("reason" in entry) left.push({ folder, reason: entry.reason });
     else runs[folder] = entry;
+  }
+  // Runs with a summary but no entry (lost to another writer's update, or rewritten since) are put back.
+  if (folders) {
+    for (const folder of findRunFolders(root)) {
+      if (runs[folder] || targets.includes(folder) || !existsSync(join(root, folder, SUMMARY_FILE))) continue;
+      const entry = indexEntry(join(root, folder));
+      if (!("reason" in entry)) runs[folder] = entry;
+    }
   }
   const sorted = Object.fromEntries(Object.keys(runs).sort().map((k) => [k, runs[k]]));
   // No runs and no index yet (a single run's folder, an empty folder): nothing to write.
