@@ -4,7 +4,9 @@
  * `lukelab analyze` uses (kernel/analysis/run-table.ts), with each run's sweep status from the
  * sweep's state files (kernel/sweep/run-status.ts). A run's table row comes from its small
  * results-summary.json when that describes the results.json beside it (same size and time), else from
- * results.json itself; the per-example data is read when a run's details need it (`full`). A reload
+ * results.json itself, or from the folder's runs-index.json without reading the run folder at all
+ * while the folder's listed time is the one the index entry records (kernel/tasks/entity-typing/runs-index.ts);
+ * the per-example data is read when a run's details need it (`full`). A reload
  * lists the folder again, lists again only the run folders whose time changed, and fetches only the
  * files whose time or size changed, a few at a time, so a refresh while a sweep runs costs little.
  */
