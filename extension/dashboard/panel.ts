@@ -266,6 +266,9 @@ export class RunsDashboard extends Widget {
   }
 
   private showDetails(run: RunRecord): void {
+    // Another run's figure does not stay under this run's details while this run's is drawn.
+    if (this.runView.node.dataset.folder !== run.folder) this.runView.clear();
+    this.runView.node.dataset.folder = run.folder;
     this.details.replaceChildren(runDetails(run, this.runView));
     this.runView.set(runFigures(run, this.datasets), true);
   }
