@@ -55,6 +55,8 @@ export interface DashboardOptions {
   intervalMs?: number;
   /** The server's root folder as an absolute path (JupyterLab's serverRoot): where runs' datasets are looked for. */
   serverRoot?: string;
+  /** Start the first load when made (default), rather than when first shown. */
+  loadNow?: boolean;
 }
 
 export class RunsDashboard extends Widget {
@@ -99,6 +101,8 @@ export class RunsDashboard extends Widget {
     this.node.append(head, this.summary, this.error, this.filterBar, this.tableWrap, this.broken, this.overview.node, this.details);
     this.node.dataset.state = "loading";
     this.node.tabIndex = -1;
+    // The first load starts now, not once the shell has attached and shown the panel (the first show waits for it).
+    if (options.loadNow ?? true) void this.refresh();
   }
 
   /**
