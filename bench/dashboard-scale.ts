@@ -1,21 +1,24 @@
 /**
  * The runs dashboard on a large folder: N runs (default 500) whose results.json hold full logits
  * (about 2 MB each, as a run on the full Open Entity dev and test sets writes them), with the
- * results-summary.json runs write beside them (--summaries=0: without, as runs of older versions),
- * generated into a temporary JupyterLab root by test/extension/big-runs.ts; the time from running
+ * results-summary.json runs write beside them (--summaries=0: without, as runs of older versions)
+ * and the folder's runs-index.json (--index=0: without, as a folder nobody indexed), generated into a
+ * temporary JupyterLab root by test/extension/big-runs.ts; the time from running
  * `lukelab:open-runs-dashboard` to the table being shown, then of a reload with nothing changed (a
  * poll), of the Refresh button (every folder listed again) and of a poll after a run was rewritten.
  * Real JupyterLab from .venv, Debian's Chromium; nothing is asserted, the numbers are printed with the
  * machine's load average.
  *
- *   npm run build && node lib/bench/dashboard-scale.js [--runs=500] [--rows=9000] [--summaries=1]
+ *   npm run build && node lib/bench/dashboard-scale.js [--runs=500] [--rows=9000] [--summaries=1] [--index=1]
  *
  * --rows: dev and test examples per run (9 labels each; the default 9000 makes about 2 MB of JSON per run).
  */
+import { statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Lab, launchChromium, requireBrowserSetup } from "../test/extension/browser/lab";
 import { rewriteRun, writeBigRuns } from "../test/extension/big-runs";
+import { updateRunsIndex } from "../kernel/tasks/entity-typing/runs-index-write";
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -24,12 +27,18 @@ async function main(): Promise<void> {
   requireBrowserSetup();
   const runs = arg("runs", 500);
   const summaries = arg("summaries", 1) !== 0;
+  const index = arg("index", 1) !== 0;
   const lab = new Lab();
   await lab.start();
   const browser = await launchChromium();
   try {
     const big = writeBigRuns(join(lab.root, "big"), { runs, rows: arg("rows", 9000), summaries });
     console.log(`wrote ${runs} runs ${summaries ? "with" : "without"} summaries, ${(big.bytes / runs / 1e6).toFixed(2)} MB each (${(big.bytes / 1e9).toFixed(2)} GB) in ${big.seconds.toFixed(1)} s`);
+    if (index) {
+      const t0 = Date.now();
+      const update = updateRunsIndex(join(lab.root, "big"));
+      console.log(`runs-index.json of ${update.runs} runs (${(statSync(update.file).size / 1e6).toFixed(2)} MB) written in ${seconds(Date.now() - t0)}`);
+    }
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(lab.url("/lab"));
     await page.waitForFunction(() => (globalThis as any).jupyterapp?.commands?.hasCommand("lukelab:open-runs-dashboard"), null, { timeout: 60_000 });
@@ -40,6 +49,16 @@ async function main(): Promise<void> {
     await panel.waitFor({ timeout: 600_000 });
     const shown = Date.now() - t1;
     const count = await panel.locator("tbody tr").count();
+    // The two requests the table needs with an index, timed alone (after the panel's, so warm).
+    const requests = await page.evaluate(async (index) => {
+      const contents = (globalThis as any).jupyterapp.serviceManager.contents;
+      let t = performance.now();
+      await contents.get("big", { content: true, type: "directory" });
+      const listing = performance.now() - t;
+      t = performance.now();
+      if (index) await contents.get("big/runs-index.json", { content: true, type: "file", format: "text" });
+      return { listing, index: performance.now() - t };
+    }, index);
     const reload = async (relist: boolean) => {
       const t = Date.now();
       await page.evaluate(async (relist) => {
@@ -53,7 +72,7 @@ async function main(): Promise<void> {
     rewriteRun(join(lab.root, "big", big.folders[0]), 0.5, summaries);
     const oneChanged = await reload(!summaries);
     console.log(`load average (1 min) when opened: ${load.toFixed(2)} on ${(await import("node:os")).cpus().length} cores`);
-    console.log(`table of ${count} runs shown ${seconds(shown)} after the command`);
+    console.log(`table of ${count} runs shown ${seconds(shown)} after the command (of which, timed again alone: the folder's listing ${seconds(requests.listing)}${index ? `, runs-index.json ${seconds(requests.index)}` : ""})`);
     console.log(`reload, nothing changed: ${seconds(poll)} (poll), ${seconds(refresh)} (Refresh: every folder listed); one run rewritten: ${seconds(oneChanged)}`);
   } finally {
     await browser.close();

@@ -61,6 +61,9 @@ Usage:
       Every run as the vector of its confusion matrices, placed by PCA (as scikit-learn's) and seeded
       t-SNE: coordinates (CSV) and 2-D/3-D scatters coloured by the swept parameter (see
       \`lukelab analyze embed --help\`).
+  lukelab analyze index --data-dir RUNS
+      RUNS/runs-index.json: every run's summary in one file, for the JupyterLab runs dashboard
+      (sweeps and \`lukelab analyze\` keep it up to date themselves).
   lukelab markup --input FILE (--output FILE.json | --dataset-dir DIR) [--labels a,b]
       Sentences with <mention|labels> in angle brackets to entity-typing examples, one per mention,
       ready for \`entity-typing run --no-train --output-attentions\` (see \`lukelab markup --help\`).

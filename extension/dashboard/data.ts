@@ -4,7 +4,9 @@
  * `lukelab analyze` uses (kernel/analysis/run-table.ts), with each run's sweep status from the
  * sweep's state files (kernel/sweep/run-status.ts). A run's table row comes from its small
  * results-summary.json when that describes the results.json beside it (same size and time), else from
- * results.json itself; the per-example data is read when a run's details need it (`full`). A reload
+ * results.json itself, or from the folder's runs-index.json without reading the run folder at all
+ * while the folder's listed time is the one the index entry records (kernel/tasks/entity-typing/runs-index.ts);
+ * the per-example data is read when a run's details need it (`full`). A reload
  * lists the folder again, lists again only the run folders whose time changed, and fetches only the
  * files whose time or size changed, a few at a time, so a refresh while a sweep runs costs little.
  */
@@ -23,7 +25,8 @@ import {
 import type { EntityTypingResults } from "../../kernel/tasks/entity-typing/results-schema";
 import { runStatus } from "../../kernel/sweep/run-status";
 import { parseJsonText } from "../../kernel/io/json-text";
-import { parseSummary, SUMMARY_FILE, summaryMatches } from "../../kernel/tasks/entity-typing/results-summary";
+import { parseSummary, SUMMARY_FILE, summaryMatches, type ResultsSummary } from "../../kernel/tasks/entity-typing/results-summary";
+import { indexEntryMatches, parseRunsIndex, RUNS_INDEX_FILE, type RunsIndex } from "../../kernel/tasks/entity-typing/runs-index";
 import { PROGRESS_FILE, validateProgress, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import type { RunState, RunStatus } from "../../kernel/sweep/run-status";
 
@@ -103,6 +106,8 @@ export class RunsLoader {
   private listings = new Map<string, { modified: string; entries: Entry[] }>();
   private stateCache = new Map<string, { modified: string; state?: RunState; problem?: string }>();
   private progressCache = new Map<string, { modified: string; progress?: RunProgress }>();
+  /** Each runs-index.json read, by path, with the listed time and size it was read at (no index: broken). */
+  private indexCache = new Map<string, { key: string; index?: RunsIndex }>();
   /** The files seen by the last load, with their times: a load that sees the same has changed nothing. */
   private lastSeen = "";
 
@@ -120,6 +125,30 @@ export class RunsLoader {
     let stateEntries: Entry[] = [];
     const progressEntries: Entry[] = [];
     const summaries = new Map<string, Entry>();
+    /** Runs whose table row comes from a runs-index.json entry, by results.json path. */
+    const indexed = new Map<string, ResultsSummary>();
+    let indexReads = 0;
+    /** The runs-index.json among `entries` of `dir`, read when first needed (again only when its time or size changed). */
+    const indexOf = (dir: string, entries: Entry[]) => {
+      const file = entries.find((e) => e.type === "file" && e.name === RUNS_INDEX_FILE);
+      if (!file || options.relist) return undefined;
+      let read: Promise<RunsIndex | undefined> | undefined;
+      return () =>
+        (read ??= (async () => {
+          const key = JSON.stringify([file.modified, file.size]);
+          const cached = this.indexCache.get(file.path);
+          if (cached?.key === key) return cached.index;
+          indexReads++;
+          let index: RunsIndex | undefined;
+          try {
+            index = parseRunsIndex(await this.source.read(file.path), file.path);
+          } catch {
+            // Broken or being replaced: every run is read from its folder.
+          }
+          this.indexCache.set(file.path, { key, index });
+          return index;
+        })()).then((index) => (index ? { base: dir, index } : undefined));
+    };
     const listed = new Map<string, { modified: string; entries: Entry[] }>();
     const list = async (dir: string, modified?: string): Promise<Entry[]> => {
       const cached = this.listings.get(dir);
@@ -128,9 +157,31 @@ export class RunsLoader {
       if (modified !== undefined) listed.set(dir, { modified, entries });
       return entries;
     };
+    type Scope = () => Promise<{ base: string; index: RunsIndex } | undefined>;
+    /**
+     * A run folder listed with the time its index entry records: its results.json and summary as the
+     * entry gives them, without a request (its subfolders are still walked).
+     */
+    const fromIndex = async (dir: string, modified: string, scope: Scope | undefined): Promise<Entry[] | undefined> => {
+      const cached = this.listings.get(dir);
+      if (!scope || (cached?.modified === modified && !cached.entries.some((e) => e.type === "directory"))) return undefined;
+      const found = await scope();
+      const entry = found?.index.runs[relativeTo(found.base, dir)];
+      if (!entry || !indexEntryMatches(entry, modified)) return undefined;
+      const results: Entry = { name: RESULTS_FILE, path: join(dir, RESULTS_FILE), type: "file", modified: new Date(entry.summary.results_mtime_ms).toISOString(), size: entry.summary.results_bytes };
+      indexed.set(results.path, entry.summary);
+      const below: Entry[][] = new Array(entry.subfolders.length);
+      await eachLimited(entry.subfolders.map((name, i) => [name, i] as const), CONCURRENT_READS, async ([name, i]) => {
+        below[i] = await walk(join(dir, name), undefined, scope);
+      });
+      return [results, ...below.flat()];
+    };
     // Each folder's results.json, then its subfolders' (walked together, kept in order): findResultsFiles' order.
-    const walk = async (dir: string, modified?: string): Promise<Entry[]> => {
+    const walk = async (dir: string, modified?: string, scope?: Scope): Promise<Entry[]> => {
+      const known = modified === undefined ? undefined : await fromIndex(dir, modified, scope);
+      if (known) return known;
       const entries = await list(dir, modified);
+      scope = indexOf(dir, entries) ?? scope;
       const here = entries.filter((e) => e.type === "file" && e.name === RESULTS_FILE);
       const progress = entries.find((e) => e.type === "file" && e.name === PROGRESS_FILE);
       const summary = entries.find((e) => e.type === "file" && e.name === SUMMARY_FILE);
@@ -143,22 +194,23 @@ export class RunsLoader {
       }
       const below: Entry[][] = new Array(folders.length);
       await eachLimited(folders.map((f, i) => [f, i] as const), CONCURRENT_READS, async ([f, i]) => {
-        below[i] = await walk(f.path, f.modified);
+        below[i] = await walk(f.path, f.modified, scope);
       });
       return [...here, ...below.flat()];
     };
     const files = await walk(this.root);
     this.listings = listed;
 
-    let fetched = 0;
+    let fetched = indexReads;
     const seen = new Set<string>();
     await eachLimited(files, CONCURRENT_READS, async (e) => {
       seen.add(e.path);
       const summary = summaries.get(e.path);
-      const key = JSON.stringify([e.modified, e.size, summary?.modified, summary?.size]);
+      const fromIndex = indexed.get(e.path);
+      const key = JSON.stringify([e.modified, e.size, summary?.modified, summary?.size, !!fromIndex]);
       const cached = this.cache.get(e.path);
       if (cached && cached.key === key) return;
-      const read = await this.readRun(e, summary);
+      const read = await this.readRun(e, summary, fromIndex);
       fetched += read.reads;
       this.cache.set(e.path, { key, value: read.value, summary: read.summary });
     });
@@ -200,9 +252,10 @@ export class RunsLoader {
    * (same size and time), else from results.json itself: a stale or broken summary never hides what
    * results.json holds, and a results.json changed since its summary is read and checked whole.
    */
-  private async readRun(file: Entry, summary: Entry | undefined): Promise<{ value: Cached["value"]; summary?: boolean; reads: number }> {
+  private async readRun(file: Entry, summary: Entry | undefined, indexed?: ResultsSummary): Promise<{ value: Cached["value"]; summary?: boolean; reads: number }> {
     const folder = runFolder(relativeTo(this.root, file.path));
     const record = (results: EntityTypingResults) => runRecord(results, folder, folder === "." ? this.root : join(this.root, folder));
+    if (indexed) return { value: { run: record(indexed.results) }, summary: true, reads: 0 };
     if (summary) {
       try {
         const s = parseSummary(await this.source.read(summary.path), summary.path);

@@ -14,9 +14,12 @@ import type { RunRecord } from "../../kernel/analysis/run-table";
 import { logitsPredictions } from "../../kernel/analysis/split-predictions";
 import { devCurve } from "../../kernel/tasks/entity-typing/results-schema";
 import { el } from "../dom";
+import type { DatasetReader } from "./dataset";
 import { PlotlyWidget } from "../plotly/widget";
 
-export type FigureMaker = () => PlotlyPayload | undefined | Promise<PlotlyPayload | undefined>;
+/** A figure, possibly with a line under its buttons saying what it lacks (e.g. a confusion matrix without its examples). */
+export type Drawn = PlotlyPayload | { figure: PlotlyPayload; note?: string };
+export type FigureMaker = () => Drawn | undefined | Promise<Drawn | undefined>;
 
 /** The figures over all runs: name → maker. */
 export function runsFigures(runs: readonly RunRecord[], rows: readonly Record<string, unknown>[], columns: Record<string, unknown[]>, varying: readonly string[]): Record<string, FigureMaker> {
@@ -30,8 +33,11 @@ export function runsFigures(runs: readonly RunRecord[], rows: readonly Record<st
   return makers;
 }
 
-/** The figures of one run: name → maker (undefined when the run lacks what the figure needs). */
-export function runFigures(run: RunRecord): Record<string, FigureMaker> {
+/**
+ * The figures of one run: name → maker (undefined when the run lacks what the figure needs). With
+ * `dataset`, a click on a confusion-matrix cell lists the examples in it, from the run's dataset.
+ */
+export function runFigures(run: RunRecord, dataset?: DatasetReader): Record<string, FigureMaker> {
   return {
     "dev F1 per epoch": () => devProgressFigure([run]),
     "training loss": () => (run.results.training_loss?.length ? lossFigure([run]) : undefined),
@@ -40,9 +46,12 @@ export function runFigures(run: RunRecord): Record<string, FigureMaker> {
       if (!e?.dev || e.dev.predict_logits.length === 0) return undefined;
       return calibrationFigure([{ name: run.folder, curve: calibrationFromLogits(e.dev, e.label_list).pooled }], `Calibration on dev, ${run.folder}`);
     },
-    "confusion (dev)": () => {
+    "confusion (dev)": async () => {
       const predictions = logitsPredictions(run, "dev");
-      return predictions && confusionFigure(predictions, { kind: "single-label-only", source: run.folder });
+      if (!predictions) return undefined;
+      const found = dataset ? await dataset.examples(run, predictions) : {};
+      const figure = confusionFigure(predictions, { kind: "single-label-only", source: run.folder, examples: found.examples });
+      return { figure, note: found.examples ? `Click a cell to list its examples (from ${found.file}).` : found.note };
     },
   };
 }
@@ -88,8 +97,11 @@ export class FigureSwitch {
     const shown = ++this.shown;
     for (const b of this.buttons.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.figure === name));
     let payload: PlotlyPayload | undefined;
+    let note: string | undefined;
     try {
-      payload = await this.makers[name]?.();
+      const drawn = await this.makers[name]?.();
+      if (drawn && "figure" in drawn) ({ figure: payload, note } = drawn);
+      else payload = drawn;
     } catch (err) {
       this.clear();
       this.host.append(el("div", "lukelab-dashboard-error", `Cannot draw ${name}: ${(err as Error).message}`));
@@ -100,6 +112,11 @@ export class FigureSwitch {
     if (!payload) {
       this.host.append(el("div", "lukelab-dashboard-subtitle", `No ${name} figure: the runs have no data for it`));
       return;
+    }
+    if (note) {
+      const line = el("div", "lukelab-dashboard-subtitle", note);
+      line.dataset.role = "figure-note";
+      this.host.append(line);
     }
     const widget = new PlotlyWidget({ mimeType: PLOTLY_MIME } as IRenderMime.IRendererOptions);
     this.widget = widget;

@@ -13,6 +13,7 @@ import { METRIC_COLUMNS, type RunRecord } from "../../kernel/analysis/run-table"
 import { progressSummary, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import { el } from "../dom";
 import { RunsLoader, type DashboardData, type RunStatusView, type Source } from "./data";
+import { DatasetReader } from "./dataset";
 import { FigureSwitch, runDetails, runFigures, runsFigures } from "./figures";
 
 export const DASHBOARD_CLASS = "lukelab-dashboard";
@@ -52,10 +53,15 @@ export interface DashboardOptions {
   path: string;
   /** Milliseconds between reloads while visible. */
   intervalMs?: number;
+  /** The server's root folder as an absolute path (JupyterLab's serverRoot): where runs' datasets are looked for. */
+  serverRoot?: string;
+  /** Start the first load when made (default), rather than when first shown. */
+  loadNow?: boolean;
 }
 
 export class RunsDashboard extends Widget {
   readonly loader: RunsLoader;
+  private readonly datasets: DatasetReader;
   private data: DashboardData | null = null;
   private sort: { column: string; descending: boolean } = { column: "folder", descending: false };
   private filters = new Map<string, string>();
@@ -78,6 +84,7 @@ export class RunsDashboard extends Widget {
     super();
     this.addClass(DASHBOARD_CLASS);
     this.loader = new RunsLoader(options.source, options.path);
+    this.datasets = new DatasetReader(options.source, options.serverRoot);
     this.intervalMs = options.intervalMs ?? 2000;
     this.id = `lukelab-dashboard-${options.path || "root"}`;
     this.title.label = `Runs: ${options.path || "/"}`;
@@ -94,6 +101,8 @@ export class RunsDashboard extends Widget {
     this.node.append(head, this.summary, this.error, this.filterBar, this.tableWrap, this.broken, this.overview.node, this.details);
     this.node.dataset.state = "loading";
     this.node.tabIndex = -1;
+    // The first load starts now, not once the shell has attached and shown the panel (the first show waits for it).
+    if (options.loadNow ?? true) void this.refresh();
   }
 
   /**
@@ -261,8 +270,11 @@ export class RunsDashboard extends Widget {
   }
 
   private showDetails(run: RunRecord): void {
+    // Another run's figure does not stay under this run's details while this run's is drawn.
+    if (this.runView.node.dataset.folder !== run.folder) this.runView.clear();
+    this.runView.node.dataset.folder = run.folder;
     this.details.replaceChildren(runDetails(run, this.runView));
-    this.runView.set(runFigures(run), true);
+    this.runView.set(runFigures(run, this.datasets), true);
   }
 
   private renderFilters(all: Row[], d: DashboardData): void {

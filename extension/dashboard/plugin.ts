@@ -37,6 +37,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   activate: (app: JupyterFrontEnd, palette: ICommandPalette | null, launcher: ILauncher | null, browser: IDefaultFileBrowser | null) => {
     const tracker = new WidgetTracker<MainAreaWidget<RunsDashboard>>({ namespace: "lukelab-runs-dashboard" });
     const source = contentsSource(app.serviceManager.contents);
+    // The server's root folder as an absolute path (PageConfig's serverRoot), on JupyterLab's app.
+    const serverRoot = (app as unknown as { paths?: JupyterFrontEnd.IPaths }).paths?.directories.serverRoot || undefined;
     const folderFromBrowser = (): string => {
       if (!browser) return "";
       for (const item of browser.selectedItems()) if (item.type === "directory") return item.path;
@@ -52,7 +54,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
           app.shell.activateById(open.id);
           return open;
         }
-        const content = new RunsDashboard({ source, path, intervalMs: typeof args.intervalMs === "number" ? args.intervalMs : undefined });
+        const content = new RunsDashboard({
+          source,
+          path,
+          intervalMs: typeof args.intervalMs === "number" ? args.intervalMs : undefined,
+          serverRoot,
+        });
         const widget = new MainAreaWidget({ content });
         widget.id = `${content.id}-area`;
         widget.title.label = content.title.label;

@@ -6,6 +6,17 @@
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { analyseRuns, writeAnalysis } from "./report";
+import { updateRunsIndex } from "../tasks/entity-typing/runs-index-write";
+
+/** RUNS/runs-index.json brought up to date for the runs dashboard; it only speeds the dashboard up, so a failure is a note. */
+function runsIndexLine(dataDir: string): string {
+  try {
+    const update = updateRunsIndex(dataDir);
+    return `runs index for the JupyterLab dashboard: ${update.file} (${update.runs} run${update.runs === 1 ? "" : "s"})`;
+  } catch (err) {
+    return `note: no runs index written (${(err as Error).message})`;
+  }
+}
 
 export const ANALYZE_USAGE = `lukelab analyze --data-dir RUNS --output-dir OUT [--no-html] [--no-png] [--no-csv]
                 [--no-tensorboard] [--dataset-dir DIR]
@@ -16,6 +27,7 @@ export const ANALYZE_USAGE = `lukelab analyze --data-dir RUNS --output-dir OUT [
       figures/*.html (Plotly, offline) and *.png (headless Chromium), and tensorboard/<run>/ event
       files. Broken results.json files are named and skipped. The examples
       behind confusion-matrix cells come from each run's data_dir, or --dataset-dir.
+      RUNS/runs-index.json is brought up to date for the runs dashboard (see analyze index).
 
 The original system's other analysis tools are subcommands (each has --help):
   lukelab analyze attention --records FILE.jsonl --output-dir OUT   [MASK] attention by position bin,
@@ -26,6 +38,8 @@ The original system's other analysis tools are subcommands (each has --help):
                                                                     matrices (PCA, t-SNE)
   lukelab analyze errors --run DIR --output-dir OUT                 misclassified examples, top-3 labels
   lukelab analyze dataset --data-dir DIR --output-dir OUT           dataset statistics per split
+  lukelab analyze index --data-dir RUNS                             RUNS/runs-index.json for the
+                                                                    JupyterLab runs dashboard
 `;
 
 /** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
@@ -43,6 +57,7 @@ export const ANALYZE_SUBCOMMANDS = {
   embed: () => import("./embedding/cli-command"),
   errors: () => import("./errors/cli-command"),
   dataset: () => import("./dataset-stats/cli-command"),
+  index: () => import("./runs-index-command"),
 } as const;
 
 /** Runs the command; returns the process exit code. */
@@ -98,6 +113,7 @@ export async function analyzeCommand(argv: readonly string[]): Promise<number> {
     ["TensorBoard event files", written.tensorboard, !values["no-tensorboard"]],
   ];
   for (const [what, files, on] of parts) lines.push(on ? `${what}: ${files.length} in ${outputDir}${files.length ? ` (${show(files)})` : ""}` : `${what}: off`);
+  lines.push(runsIndexLine(dataDir));
   for (const note of [...analysis.notes, ...written.notes]) lines.push(`note: ${note}`);
   process.stdout.write(lines.join("\n") + "\n");
   return 0;

@@ -11,12 +11,13 @@
  *   interrupted  killed (a signal, scancel, a lost node or process): rerun, and it resumes itself
  * A state file saying running or queued whose owner is gone is read as interrupted.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import { readJsonObject } from "../io/read";
 import { readResults, type EntityTypingResults } from "../tasks/entity-typing/results";
+import { updateRunsIndex } from "../tasks/entity-typing/runs-index-write";
 import type { PlannedRun, SweepPlan } from "./plan";
 import { runStatus, type RunOwner, type RunState, type RunStatus } from "./run-status";
 
@@ -113,7 +114,25 @@ export function endAttempt(plan: SweepPlan, run: PlannedRun, exit: { code: numbe
   const last = state.history[state.history.length - 1];
   if (last && last.ended === null) Object.assign(last, { ended: state.ended, status, exitCode: exit.code, signal: exit.signal });
   writeState(plan, state);
+  indexRun(plan, run);
   return state;
+}
+
+/**
+ * The run's entry in the sweep folder's runs-index.json made again (added when it has results, dropped
+ * when not), for the runs dashboard. The index only speeds readers up: a failure to write it is
+ * noted in the run's log and changes nothing else.
+ */
+function indexRun(plan: SweepPlan, run: PlannedRun): void {
+  try {
+    updateRunsIndex(plan.outputDir, [run.name]);
+  } catch (err) {
+    try {
+      appendFileSync(logPath(plan, run), `lukelab sweep: runs-index.json not updated: ${(err as Error).message}\n`);
+    } catch {
+      // No log either: nothing more to do.
+    }
+  }
 }
 
 /** Records that the run was handed to Slurm as a task of an array job. */

@@ -12,6 +12,7 @@ import { test } from "node:test";
 import * as aq from "arquero";
 import { CHROMIUM_PATH } from "../../kernel/analysis/png";
 import { devCurve, readResults } from "../../kernel/tasks/entity-typing/results";
+import { parseRunsIndex, RUNS_INDEX_FILE } from "../../kernel/tasks/entity-typing/runs-index";
 import { ROOT, runPython, tmpDir } from "../helpers";
 import { writeSweep, writeSyntheticRun } from "./synthetic-runs";
 
@@ -140,4 +141,27 @@ test("lukelab analyze: bad input gets an error naming the file", () => {
   assert.equal(partial.status, 0, partial.stderr);
   assert.match(partial.stdout, new RegExp(`note: b: no dev confusion matrices: ${join(good, "dev_predictions.jsonl")}:2: "predictions" holds "animal"`));
   assert.ok(existsSync(join(root, "out", "tables", "confusion", "b", "test_single_label_only.csv")), "test predictions are still analysed");
+});
+
+test("lukelab analyze index writes the runs dashboard's index of a folder and names the runs it left out", () => {
+  const root = runsFolder();
+  const runs = join(root, "runs");
+  const r = analyze(["index", "--data-dir", runs]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^not indexed broken: .*not valid JSON/m);
+  assert.match(r.stdout, /^not indexed foreign: .*must hold a JSON object/m);
+  assert.match(r.stdout, new RegExp(`^indexed 6 runs in ${join(runs, RUNS_INDEX_FILE)}$`, "m"));
+  const index = parseRunsIndex(readFileSync(join(runs, RUNS_INDEX_FILE), "utf8"), RUNS_INDEX_FILE);
+  assert.equal(Object.keys(index.runs).length, 6);
+  for (const [folder, entry] of Object.entries(index.runs)) {
+    const results = readResults(join(runs, folder, "results.json"));
+    assert.equal(entry.summary.results.dev_f1, results.dev_f1, folder);
+    assert.equal(entry.summary.results.evaluation_predict_label, undefined);
+  }
+  const empty = tmpDir("lukelab-analyze-index-");
+  const none = analyze(["index", "--data-dir", empty]);
+  assert.equal(none.status, 1);
+  assert.match(none.stdout, /indexed 0 runs/);
+  assert.equal(existsSync(join(empty, RUNS_INDEX_FILE)), false);
+  assert.equal(analyze(["index"]).status, 2);
 });

@@ -53,11 +53,13 @@ const DASHBOARD_SHARED = new Set([
   "kernel/analysis/run-table.ts",
   "kernel/analysis/split-predictions.ts",
   "kernel/analysis/summaries.ts",
+  "kernel/data/open-entity-parse.ts",
   "kernel/io/json-text.ts",
   "kernel/sweep/run-status.ts",
   "kernel/tasks/entity-typing/progress.ts",
   "kernel/tasks/entity-typing/results-summary.ts",
   "kernel/tasks/entity-typing/results-schema.ts",
+  "kernel/tasks/entity-typing/runs-index.ts",
 ]);
 /** The one package browser code may import besides the extension's own (JupyterLab, Lumino, Plotly). */
 const BROWSER_PACKAGES = new Set(["arquero"]);

@@ -10,9 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { RunsLoader } from "../../extension/dashboard/data";
+import { datasetCandidates } from "../../extension/dashboard/dataset";
 import { loadRuns } from "../../kernel/analysis/runs";
 import { readResults, writeResults } from "../../kernel/tasks/entity-typing/results";
 import { SUMMARY_FILE } from "../../kernel/tasks/entity-typing/results-summary";
+import { indexEntryMatches, listedTime, parseRunsIndex, RUNS_INDEX_FILE } from "../../kernel/tasks/entity-typing/runs-index";
+import { updateRunsIndex } from "../../kernel/tasks/entity-typing/runs-index-write";
 import { cliCsv, diskSource, HTML_TEXT, writeDashboardSweep } from "./dashboard-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "lukelab-dashboard-"));
@@ -70,6 +73,9 @@ test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; rel
   const results = JSON.parse(readFileSync(file, "utf8"));
   results.dev_f1 = 0.987;
   writeFileAtomic(file, JSON.stringify(results));
+  // The folder's time to the millisecond, so that it can be put back exactly below (the server lists microseconds).
+  const folderTime = new Date(Math.floor(statSync(join(root, "sweeps", "s1", sweep.finished[2])).mtimeMs));
+  utimesSync(join(root, "sweeps", "s1", sweep.finished[2]), folderTime, folderTime);
   lists.length = 0;
   const again = await loader.load();
   assert.equal(again.fetched, 1);
@@ -79,7 +85,6 @@ test("the dashboard's table is the CLI's runs.csv; broken runs and statuses; rel
   assert.equal(again.columns.dev_f1[2], 0.987);
   // A file rewritten in place (the folder's time unchanged) is seen when every folder is listed again.
   results.dev_f1 = 0.654;
-  const folderTime = statSync(join(root, "sweeps", "s1", sweep.finished[2])).mtime;
   writeFileSync(file, JSON.stringify(results));
   utimesSync(file, new Date(), new Date(Date.now() + 5000));
   utimesSync(join(root, "sweeps", "s1", sweep.finished[2]), folderTime, folderTime);
@@ -143,4 +148,89 @@ test("runs with results-summary.json: the same table from the summaries alone; s
   assert.equal(again.skipped.length, 1);
   const row2 = cells(again, 2);
   assert.deepEqual(row2, rows[2]);
+});
+
+test("runs-index.json: the table from the index alone; runs rewritten since, missing from it, or a broken index read from their folders", async () => {
+  const root = join(dir, "index");
+  const sweep = writeDashboardSweep(join(root, "s"));
+  const folder = (run: string) => join(root, "s", run);
+  for (const run of sweep.finished) {
+    const text = readFileSync(join(folder(run), "results.json"), "utf8");
+    writeResults(folder(run), text, readResults(join(folder(run), "results.json")));
+  }
+  // `lukelab analyze` writes the index of its --data-dir; the library call does the same.
+  const [header, ...rows] = await cliCsv(join(root, "s"), join(dir, "index-out"), { keepIndex: true });
+  assert.deepEqual(Object.keys(parseRunsIndex(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"), "index").runs), [...sweep.finished].sort());
+  const update = updateRunsIndex(join(root, "s"));
+  assert.equal(update.runs, sweep.finished.length);
+  assert.deepEqual(update.left.map((l) => l.folder), [sweep.broken]);
+  assert.match(update.left[0].reason, /not valid JSON/);
+  const table = (data: { columns: Record<string, unknown[]> }) =>
+    data.columns.folder.map((_, i) => header.map((c) => (data.columns[c][i] === null || data.columns[c][i] === undefined ? "" : String(data.columns[c][i]))));
+
+  // The finished runs come from the index: their folders are not listed, nothing of theirs is read.
+  const reads: string[] = [];
+  const lists: string[] = [];
+  const data = await new RunsLoader(diskSource(root, reads, lists), "s").load();
+  assert.deepEqual(table(data), rows);
+  assert.deepEqual(data.skipped.map((s) => s.reason), loadRuns(join(root, "s")).skipped.map((s) => s.reason));
+  for (const run of sweep.finished) {
+    assert.ok(!lists.includes(`s/${run}`), `${run} listed`);
+    assert.ok(!reads.some((r) => r.startsWith(`s/${run}/`)), `${run} read`);
+  }
+  assert.ok(reads.includes(`s/${RUNS_INDEX_FILE}`));
+  assert.ok(lists.includes(`s/${sweep.broken}`));
+
+  // A run rewritten after the index was made (renamed into place: its folder's time moved) is read
+  // from its folder, with its new value; the others still from the index.
+  const rewritten = sweep.finished[1];
+  const results = readResults(join(folder(rewritten), "results.json"));
+  results.dev_f1 = 0.4321;
+  writeResults(folder(rewritten), JSON.stringify(results), results);
+  reads.length = 0;
+  lists.length = 0;
+  const again = await new RunsLoader(diskSource(root, reads, lists), "s").load();
+  assert.equal(again.columns.dev_f1[1], 0.4321);
+  assert.deepEqual(lists.filter((l) => sweep.finished.some((run) => l === `s/${run}`)), [`s/${rewritten}`]);
+  assert.deepEqual(reads.filter((r) => sweep.finished.some((run) => r.startsWith(`s/${run}/`))), [`s/${rewritten}/${SUMMARY_FILE}`]);
+
+  // Updating the index for that run alone keeps the other entries (their folders unchanged).
+  assert.equal(updateRunsIndex(join(root, "s"), [rewritten]).runs, sweep.finished.length);
+  const entries = parseRunsIndex(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"), "index").runs;
+  assert.equal(entries[rewritten].summary.results.dev_f1, 0.4321);
+  // An entry lost to another writer (its update renamed over ours) is put back by the next update.
+  const { [sweep.finished[4]]: lost, ...kept } = entries;
+  writeFileSync(join(root, "s", RUNS_INDEX_FILE), JSON.stringify({ format: "lukelab-runs-index/1", runs: kept }));
+  assert.equal(updateRunsIndex(join(root, "s"), [rewritten]).runs, sweep.finished.length);
+  assert.deepEqual(parseRunsIndex(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"), "index").runs[sweep.finished[4]], lost);
+
+  // A broken index, and an index whose entry is for another run's results (as a lost update or a
+  // copied folder could leave): never a wrong row, every run read from its folder or left alone.
+  for (const broken of ["{ not json", JSON.stringify({ format: "lukelab-runs-index/1", runs: { [sweep.finished[0]]: { ...entries[sweep.finished[2]], folder_mtime_ms: 1 } } })]) {
+    writeFileSync(join(root, "s", RUNS_INDEX_FILE), broken);
+    const d = await new RunsLoader(diskSource(root), "s").load();
+    assert.equal(d.columns.dev_f1[1], 0.4321);
+    assert.deepEqual(table(d).filter((_, i) => i !== 1), rows.filter((_, i) => i !== 1));
+  }
+});
+
+test("a listed time is trusted only to the microsecond", () => {
+  const entry = { folder_mtime_ms: Date.parse("2026-12-06T19:02:20.948Z") + 0.905, subfolders: [], summary: undefined as never };
+  assert.deepEqual(listedTime("2026-12-06T19:02:20.948905Z"), { ms: entry.folder_mtime_ms, resolutionMs: 0.001 });
+  assert.equal(indexEntryMatches(entry, "2026-12-06T19:02:20.948905Z"), true);
+  assert.equal(indexEntryMatches(entry, "2026-12-06T19:02:20.948906Z"), true); // the server's rounding
+  assert.equal(indexEntryMatches(entry, "2026-12-06T19:02:20.948908Z"), false);
+  assert.equal(indexEntryMatches(entry, "2026-12-06T19:02:20.948Z"), false); // milliseconds only: not trusted
+  assert.equal(indexEntryMatches({ ...entry, folder_mtime_ms: Date.parse("2026-12-06T19:02:20Z") }, "2026-12-06T19:02:20Z"), false);
+  assert.equal(indexEntryMatches(entry, "yesterday"), false);
+});
+
+test("where the dashboard looks for a run's dataset: under the server's root, as lukelab analyze looks on disk", () => {
+  assert.deepEqual(datasetCandidates("datasets/oe", "ex/run-1", "/home/u/lab"), ["ex/run-1/datasets/oe", "ex/datasets/oe", "datasets/oe"]);
+  assert.deepEqual(datasetCandidates("../data", "ex/run-1", undefined), ["ex/data", "data"]);
+  assert.deepEqual(datasetCandidates("/home/u/lab/data/oe/", "ex/run-1", "/home/u/lab"), ["data/oe"]);
+  assert.deepEqual(datasetCandidates("/home/u/lab/../other", "ex", "/home/u/lab"), []);
+  assert.deepEqual(datasetCandidates("/home/u/labs/oe", "ex", "/home/u/lab"), []);
+  assert.deepEqual(datasetCandidates("/data/oe", "ex", undefined), []);
+  assert.deepEqual(datasetCandidates("/data/oe", "ex", "/"), ["data/oe"]);
 });

@@ -4,7 +4,8 @@
  * the contents of a folder as the dashboard's Source from the local disk, and a small CSV reader for
  * `lukelab analyze`'s tables/runs.csv.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { RUNS_INDEX_FILE } from "../../kernel/tasks/entity-typing/runs-index";
 import { join, relative } from "node:path";
 import type { Entry, Source } from "../../extension/dashboard/data";
 import assert from "node:assert/strict";
@@ -69,10 +70,21 @@ export function writeDashboardSweep(dir: string): { finished: string[]; broken: 
 }
 
 /** The local disk as the dashboard's Source, with paths relative to `root` as the server gives them. */
+/**
+ * A time as the Jupyter server (2.x) lists it: rounded to the microsecond, "Z", the fraction left
+ * out when it is zero ("2026-12-06T19:02:20.948905Z").
+ */
+export function listedTime(mtimeMs: number): string {
+  const us = Math.round(mtimeMs * 1000);
+  const fraction = us % 1_000_000;
+  const whole = new Date(Math.floor(us / 1_000_000) * 1000).toISOString().slice(0, 19);
+  return `${whole}${fraction ? `.${String(fraction).padStart(6, "0")}` : ""}Z`;
+}
+
 export function diskSource(root: string, reads: string[] = [], lists: string[] = []): Source {
   const entry = (path: string): Entry => {
     const s = statSync(join(root, path));
-    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: s.mtime.toISOString(), size: s.isDirectory() ? null : s.size };
+    return { name: path.split("/").pop()!, path, type: s.isDirectory() ? "directory" : "file", modified: listedTime(s.mtimeMs), size: s.isDirectory() ? null : s.size };
   };
   return {
     async list(path) {
@@ -108,7 +120,7 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** `lukelab analyze` on `dir` (quietly), as rows of its tables/runs.csv (the header first). */
-export async function cliCsv(dir: string, out: string): Promise<string[][]> {
+export async function cliCsv(dir: string, out: string, options: { keepIndex?: boolean } = {}): Promise<string[][]> {
   const write = process.stdout.write;
   process.stdout.write = () => true;
   try {
@@ -116,5 +128,8 @@ export async function cliCsv(dir: string, out: string): Promise<string[][]> {
   } finally {
     process.stdout.write = write;
   }
+  // `lukelab analyze` leaves RUNS/runs-index.json for the dashboard; the tests that read the folders
+  // themselves take it away (the index has its own test).
+  if (!options.keepIndex) rmSync(join(dir, RUNS_INDEX_FILE), { force: true });
   return parseCsv(readFileSync(join(out, "tables", "runs.csv"), "utf8"));
 }

@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { readResults } from "../../kernel/tasks/entity-typing/results";
 import { readPlan } from "../../kernel/sweep/plan";
 import { runSweep, sweepStatus } from "../../kernel/sweep/runner";
+import { parseRunsIndex, RUNS_INDEX_FILE } from "../../kernel/tasks/entity-typing/runs-index";
 import { localProcessAlive, readState, type RunState } from "../../kernel/sweep/state";
 import { FIXTURES, ROOT, tmpDir } from "../helpers";
 import { sweep } from "./sweep-cli";
@@ -69,6 +70,14 @@ test("finished runs are skipped, failed ones rerun only with --retry-failed, at 
   assert.match(first.stdout, /2 done, 2 failed/);
   assert.equal(maxOverlap(states(out)), 2, "two runs at once, never three");
   const mtimes = views.slice(0, 2).map((v) => statSync(join(v.outputDir, "results.json")).mtimeMs);
+  // The runs dashboard's index of the sweep folder holds the finished runs, as they are now.
+  const indexed = () => parseRunsIndex(readFileSync(join(out, RUNS_INDEX_FILE), "utf8"), RUNS_INDEX_FILE).runs;
+  assert.deepEqual(Object.keys(indexed()), views.slice(0, 2).map((v) => v.name).sort());
+  for (const v of views.slice(0, 2)) {
+    const entry = indexed()[v.name];
+    assert.equal(entry.folder_mtime_ms, statSync(v.outputDir).mtimeMs, v.name);
+    assert.deepEqual(entry.summary.results.dev_f1, readResults(join(v.outputDir, "results.json")).dev_f1);
+  }
 
   const second = await sweep(["run", file, "--output-dir", out]);
   assert.equal(second.code, 1);
@@ -86,6 +95,7 @@ test("finished runs are skipped, failed ones rerun only with --retry-failed, at 
   assert.deepEqual(states(out).map((s) => s.attempts), [1, 1, 2, 2]);
   assert.deepEqual(states(out)[2].history.map((a) => a.status), ["failed", "done"]);
   for (const v of report.runs) assert.equal(readResults(join(v.outputDir, "results.json")).training_loss!.length, 11);
+  assert.deepEqual(Object.keys(indexed()), report.runs.map((v) => v.name).sort());
   const status = await sweep(["status", "--output-dir", out, "--json"]);
   assert.deepEqual(JSON.parse(status.stdout).map((v: { status: string }) => v.status), ["done", "done", "done", "done"]);
 });

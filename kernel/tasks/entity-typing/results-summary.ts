@@ -34,7 +34,12 @@ export function resultsSummary(results: EntityTypingResults, bytes: number, mtim
 
 /** Parses and checks a summary's text; errors name `file`. */
 export function parseSummary(text: string, file: string): ResultsSummary {
-  const value = parseJsonText(text, file) as Partial<ResultsSummary> | null;
+  return checkSummary(parseJsonText(text, file), file);
+}
+
+/** Checks a summary's parsed value; errors name `file`. */
+export function checkSummary(parsed: unknown, file: string): ResultsSummary {
+  const value = parsed as Partial<ResultsSummary> | null;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${file}: not a results summary (not an object)`);
   if (value.format !== SUMMARY_FORMAT) throw new Error(`${file}: format must be "${SUMMARY_FORMAT}", found ${JSON.stringify(value.format)}`);
   for (const k of ["results_bytes", "results_mtime_ms"] as const) {

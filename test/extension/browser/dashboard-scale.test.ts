@@ -1,8 +1,10 @@
 /**
  * The runs dashboard on the issue's scale: 500 runs whose results.json hold the full logits (about
  * 2 MB each, 1 GB in all, written by test/extension/big-runs.ts into the lab's temporary root, with
- * the results-summary.json runs write beside them). The table shows all 500 rows with the values of
- * their results.json, built from the summaries alone (no results.json is fetched for it); a run's
+ * the results-summary.json runs write beside them) and the folder's runs-index.json, one run rewritten
+ * after the index was made. The table shows all 500 rows with the values of their results.json, built
+ * from the index alone (the folder listed, the index read: no run folder listed, no summary or
+ * results.json fetched) but for the rewritten run, read from its folder with its new values; a run's
  * details fetch its results.json, and only its, for the per-example figures; an unchanged reload
  * lists the folder once and fetches nothing. The times are printed, not asserted (bench/dashboard-scale.ts
  * measures them).
@@ -11,10 +13,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { readResults } from "../../../kernel/tasks/entity-typing/results";
-import { writeBigRuns, type BigRuns } from "../big-runs";
+import { updateRunsIndex } from "../../../kernel/tasks/entity-typing/runs-index-write";
+import { rewriteRun, writeBigRuns, type BigRuns } from "../big-runs";
 import { Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser } from "./lab";
 
 const RUNS = 500;
+/** The run rewritten after the index was made: read from its folder, with its new values. */
+const REWRITTEN = 217;
 let lab: Lab;
 let browser: Browser;
 let big: BigRuns;
@@ -25,6 +30,11 @@ before(async () => {
   await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
   big = writeBigRuns(join(lab.root, "big"), { runs: RUNS });
   console.log(`# wrote ${RUNS} runs, ${(big.bytes / RUNS / 1e6).toFixed(2)} MB each, in ${big.seconds.toFixed(1)} s`);
+  // The folder's runs-index.json (as `lukelab analyze index` writes it), then one run rewritten after it.
+  const t0 = Date.now();
+  assert.equal(updateRunsIndex(join(lab.root, "big")).runs, RUNS);
+  console.log(`# runs-index.json of ${RUNS} runs written in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+  rewriteRun(join(lab.root, "big", big.folders[REWRITTEN]), 0.5);
 });
 
 after(async () => {
@@ -32,7 +42,7 @@ after(async () => {
   await lab?.stop();
 });
 
-test("500 runs of 2 MB: the table from the summaries, a run's logits when its details open", { timeout: 600_000 }, async () => {
+test("500 runs of 2 MB: the table from runs-index.json, a run rewritten since from its folder, a run's logits when its details open", { timeout: 600_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const errors = recordErrors(page);
@@ -52,14 +62,16 @@ test("500 runs of 2 MB: the table from the summaries, a run's logits when its de
   const rows = page.locator(`${panel} tbody tr`);
   assert.equal(await rows.count(), RUNS);
   assert.deepEqual(await rows.evaluateAll((trs: any[]) => trs.map((tr) => tr.dataset.folder)), big.folders);
-  for (const folder of [big.folders[0], big.folders[217], big.folders[RUNS - 1]]) {
+  for (const folder of [big.folders[0], big.folders[REWRITTEN], big.folders[RUNS - 1]]) {
     const results = readResults(join(lab.root, "big", folder, "results.json"));
     const cell = (c: string) => page.locator(`${panel} tr[data-folder="${folder}"] td[data-column="${c}"]`).getAttribute("data-value");
     for (const c of ["dev_f1", "test_f1", "dev_precision", "best_epoch"] as const) assert.equal(await cell(c), String(results[c]), `${folder} ${c}`);
     assert.equal(await cell("learning_rate"), String(results.experimental_configurations.log_parameters.learning_rate));
   }
-  assert.deepEqual(requests.filter((p) => p.endsWith("/results.json")), [], "the table needs no results.json");
-  assert.equal(requests.filter((p) => p.endsWith("/results-summary.json")).length, RUNS);
+  assert.equal(await page.locator(`${panel} tr[data-folder="${big.folders[REWRITTEN]}"] td[data-column="dev_f1"]`).getAttribute("data-value"), "0.5");
+  // The listing of the folder, the index, and the rewritten run's listing and summary: nothing else.
+  const rewritten = `big/${big.folders[REWRITTEN]}`;
+  assert.deepEqual(requests.sort(), ["big", "big/runs-index.json", rewritten, `${rewritten}/results-summary.json`].sort());
 
   // A run's details: its results.json (and no other) is fetched for the loss and the confusion matrix.
   requests.length = 0;

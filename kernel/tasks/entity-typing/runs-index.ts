@@ -1,0 +1,90 @@
+/**
+ * runs-index.json: the results-summary.json of every run folder under a folder of runs (a sweep's
+ * output folder, or any folder of run folders), in one file at that folder's root, so a reader that
+ * pays per request (the JupyterLab runs dashboard, through the Jupyter server's contents API) lists the
+ * root once and reads one file instead of listing and reading in each of hundreds of run folders.
+ *
+ * Each entry records the modification time of its run folder when the entry was made. lukelab
+ * replaces a run's files by renaming a finished temporary file (kernel/io/atomic.ts), which moves the
+ * folder's time, so an entry is trusted only while the folder's time, as its parent's listing gives
+ * it, is still the recorded one (to the microsecond; a listing less precise than that is never
+ * trusted). A run missing from the index, or whose entry is stale or broken, is read as before (its
+ * folder listed, its summary or results.json read): a missing, stale, partial or broken index makes a
+ * reader slower, never wrong. Written by ./runs-index-write.ts. File-system free: shared by the
+ * writers and the dashboard.
+ */
+import { parseJsonText } from "../../io/json-text";
+import { checkSummary, type ResultsSummary } from "./results-summary";
+
+export const RUNS_INDEX_FILE = "runs-index.json";
+export const RUNS_INDEX_FORMAT = "lukelab-runs-index/1";
+
+export interface RunsIndexEntry {
+  /** The run folder's modification time when the entry was made, milliseconds since 1970 (with the fraction the file system gives). */
+  folder_mtime_ms: number;
+  /** The run folder's subfolders then (a training run's tensorboard/): a reader still lists them, their times are not in the folder's. */
+  subfolders: string[];
+  /** The run's results-summary.json as it was then (what it records of results.json: size and time). */
+  summary: ResultsSummary;
+}
+
+export interface RunsIndex {
+  format: typeof RUNS_INDEX_FORMAT;
+  /** Entries by run folder, relative to the index's folder, with "/" between names ("run-0001", "lr/run-0001"). */
+  runs: Record<string, RunsIndexEntry>;
+}
+
+/**
+ * Parses an index's text: a file that is not JSON or not an index throws (errors name `file`); an
+ * entry that is not valid is left out (its run is read from its folder), so one bad entry costs only
+ * its own run.
+ */
+export function parseRunsIndex(text: string, file: string): RunsIndex {
+  const value = parseJsonText(text, file) as Partial<RunsIndex> | null;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${file}: not a runs index (not an object)`);
+  if (value.format !== RUNS_INDEX_FORMAT) throw new Error(`${file}: format must be "${RUNS_INDEX_FORMAT}", found ${JSON.stringify(value.format)}`);
+  if (typeof value.runs !== "object" || value.runs === null || Array.isArray(value.runs)) throw new Error(`${file}: runs must be an object`);
+  const runs: Record<string, RunsIndexEntry> = {};
+  for (const [folder, entry] of Object.entries(value.runs)) {
+    const e = entry as Partial<RunsIndexEntry> | null;
+    if (!validFolder(folder) || typeof e !== "object" || e === null || typeof e.folder_mtime_ms !== "number" || !Number.isFinite(e.folder_mtime_ms)) continue;
+    if (!Array.isArray(e.subfolders) || !e.subfolders.every((n) => typeof n === "string" && validFolder(n) && !n.includes("/"))) continue;
+    try {
+      runs[folder] = { folder_mtime_ms: e.folder_mtime_ms, subfolders: [...e.subfolders], summary: checkSummary(e.summary, `${file}: runs["${folder}"].summary`) };
+    } catch {
+      // Not a summary: this run is read from its folder.
+    }
+  }
+  return { format: RUNS_INDEX_FORMAT, runs };
+}
+
+/** A run folder's key: relative, "/"-separated, no "." or ".." parts. */
+function validFolder(folder: string): boolean {
+  return folder !== "" && folder.split("/").every((p) => p !== "" && p !== "." && p !== "..");
+}
+
+/**
+ * A time as the Jupyter server lists it ("2026-12-06T19:02:20.948905Z": the file system's time rounded
+ * to the microsecond; the fraction is left out when it is zero) in milliseconds since 1970, with the
+ * precision the text gives (digits of the fraction); undefined if it is not such a time.
+ */
+export function listedTime(modified: string): { ms: number; resolutionMs: number } | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(modified);
+  if (!m) return undefined;
+  const whole = Date.parse(m[1] + m[3]);
+  if (!Number.isFinite(whole)) return undefined;
+  const fraction = m[2] ?? "";
+  return { ms: whole + (fraction ? Number(`0.${fraction}`) * 1000 : 0), resolutionMs: 1000 / 10 ** fraction.length };
+}
+
+/**
+ * Whether `entry` still describes its run folder, listed with the time `modified`: the recorded time,
+ * to the microsecond. A listing coarser than microseconds (another contents manager; or, one time in a
+ * million, a time whose microseconds are zero and printed without a fraction) is not trusted: two
+ * writes within its precision would look the same.
+ */
+export function indexEntryMatches(entry: RunsIndexEntry, modified: string): boolean {
+  const t = listedTime(modified);
+  // Within 2 µs: the server's rounding to the microsecond and floating point on both sides.
+  return t !== undefined && t.resolutionMs <= 0.001 && Math.abs(t.ms - entry.folder_mtime_ms) <= 0.002;
+}
