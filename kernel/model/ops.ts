@@ -28,6 +28,8 @@ export type Embedding<W = tf.Variable> = Tree.Embedding<W>;
 
 /** y = x·Wᵀ + b over the last axis, for any leading shape. */
 export function linear(x: tf.Tensor, p: Linear<tf.Tensor>): tf.Tensor {
+  const kernel = modelKernels().linear;
+  if (kernel && x.dtype === "float32") return kernel(x, p.kernel, p.bias);
   const inFeatures = x.shape[x.rank - 1];
   const [, outFeatures] = p.kernel.shape as [number, number];
   // Rank 2 on purpose: a [B, L, in] operand counts as a batch of B matrices and misses the fast path.
