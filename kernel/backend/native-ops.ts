@@ -74,7 +74,7 @@ export function nativeDropoutMask(shape: number[], rate: number, seed: number): 
   });
 }
 
-/** Set to 0 to run GELU, LayerNorm, AdamW and dropout as TensorFlow's elementwise ops even when the fused kernels are built. */
+/** Set to 0 to run GELU, LayerNorm, AdamW and dropout as TensorFlow's elementwise ops, and linear layers as tfjs's fused matMul, even when the fused kernels are built. */
 export const FUSED_OPS_ENV = "LUKELAB_FUSED_OPS";
 
 let fused: { loaded: true; path: string } | { loaded: false; why: string } = { loaded: false, why: "the native backend is not loaded" };
@@ -97,7 +97,7 @@ export function loadFusedOps(build: { opsLibrary?: string; variant: string }): v
   }
 }
 
-/** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels now. */
+/** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels (and linear layers as fusedLinear) now. */
 export function fusedOpsActive(): boolean {
   return fusedEnabled && fused.loaded && nativeOpsActive();
 }
@@ -112,7 +112,7 @@ export function setFusedOps(on: boolean): boolean {
 /** One line for `lukelab doctor`. */
 export function describeFusedOps(): string {
   if (!fused.loaded) return fused.why;
-  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each (${fused.path})`;
+  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each, linear layers in 4 ops (${fused.path})`;
 }
 
 function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor {

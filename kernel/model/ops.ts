@@ -130,9 +130,10 @@ export class Dropout {
   }
 }
 
-/** [B, L, nh·d] → [B, nh, L, d] */
-export function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor4D {
-  const [batch, length, hidden] = x.shape;
+/** [B, L, nh·d], or its rows [B·L, nh·d] with L given → [B, nh, L, d] */
+export function splitHeads(x: tf.Tensor, numHeads: number, length: number = x.shape[1] as number): tf.Tensor4D {
+  const hidden = x.shape[x.rank - 1];
+  const batch = x.size / hidden / length;
   return tf.transpose(tf.reshape(x, [batch, length, numHeads, hidden / numHeads]), [0, 2, 1, 3]);
 }
 
