@@ -129,7 +129,7 @@ const ratioText = (r?: { median: number; min: number; max: number; n: number }) 
 
 function table(list: Workload[], results: Measurement[], runtimes: string[]): string {
   const lines: string[] = [];
-  const first = 62;
+  const first = 66;
   const width = (rt: string) => (REFERENCES.includes(rt) ? 22 : 34);
   const title = (rt: string) =>
     rt === "pytorch" ? "pytorch /s (spread)" : rt === "onnxruntime" ? "onnxruntime /s (×PyTorch)" : `${rt} /s  ×PyTorch (min–max)`;

@@ -173,6 +173,11 @@ def time_onnx(folder, w, threads):
 def main_onnx(w, threads):
     if w["kind"] != "inference":
         raise ValueError(f"ONNX Runtime runs inference workloads only, not {w['kind']}")
+    import importlib.util
+
+    missing = [p for p in ("onnxruntime", "onnx", "onnxscript") if importlib.util.find_spec(p) is None]
+    if missing:
+        raise RuntimeError(f"{', '.join(missing)} not installed in the venv: run `npm run bench:setup` (or pass --no-onnx)")
     torch.set_num_threads(threads)
     folder, how = export_onnx(w)
     r = subprocess.run([sys.executable, __file__, json.dumps(w), str(threads), f"--ort-time={folder}"], capture_output=True, text=True)
