@@ -13,8 +13,19 @@
  * of the model, the rows of the batch split between them. Training on wasm runs on one thread.
  * LUKELAB_BENCH_POOL=1 measures wasm inference on one thread instead.
  *
+ * ONNX Runtime is a second reference where a workload names it (inference, luke-base, batch 32 × 128):
+ * the same transformers model exported with torch.onnx.export, its logits checked against PyTorch
+ * before it is timed (bench/torch_bench.py; `npm run bench:setup` installs onnxruntime, onnx and
+ * onnxscript from scripts/requirements-bench.txt).
+ *
+ * Each (workload, runtime) pair runs --runs times (default 3), the runs of one workload back to back
+ * and each run's runtimes one after another, so a ratio compares processes that ran minutes apart at
+ * most. The table shows the median over runs of each throughput and of each run's lukelab/PyTorch
+ * ratio, with the lowest and highest ratio; the load average is recorded before and after.
+ *
  * Options:
- *   --quick              1 timed iteration after 1 warm-up (default 3 after 1)
+ *   --quick              1 timed iteration after 1 warm-up in each process (default 3 after 1)
+ *   --runs=N             fresh processes per (workload, runtime) (default 3)
  *   --only=a,b           workloads whose id contains a or b (ids: see the table)
  *   --backends=x,y       lukelab backends to run (default: tensorflow when built, and wasm)
  *   --no-torch           skip PyTorch
@@ -26,7 +37,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { nativeBuilds } from "../kernel/backend/native";
-import { VOCAB, workloads, type Measurement, type Workload } from "./workloads";
+import { VOCAB, median, workloads, type Measurement, type Workload } from "./workloads";
 
 const ROOT = resolve(__dirname, "..", "..");
 const args = process.argv.slice(2);
@@ -34,11 +45,13 @@ const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const quick = flag("quick");
+const runs = Math.max(1, Number(option("runs") ?? 3) || 1);
 const profile = flag("profile");
 const threads = availableParallelism();
 const only = option("only")?.split(",").filter(Boolean);
 const backends = option("backends")?.split(",").filter(Boolean) ?? [...(nativeBuilds().length ? ["tensorflow"] : []), "wasm"];
 const withTorch = !flag("no-torch");
+const withOnnx = withTorch && !flag("no-onnx");
 const python = join(ROOT, ".venv", "bin", "python");
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
@@ -50,23 +63,28 @@ function parseResult(stdout: string, stderr: string, runtime: string, w: Workloa
   return { runtime, workload: w.id, ok: false, error: why.slice(0, 300) };
 }
 
-function runOne(runtime: string, w: Workload): Measurement {
+/** PyTorch and ONNX Runtime run through bench/torch_bench.py. */
+const REFERENCES = ["pytorch", "onnxruntime"];
+
+function runOne(runtime: string, w: Workload, run: number): Measurement {
   const spec = JSON.stringify(w);
-  const extra = profile && w.kind !== "matmul" ? ["--profile"] : [];
-  const r =
-    runtime === "pytorch"
-      ? spawnSync(python, [join(ROOT, "bench", "torch_bench.py"), spec, String(threads), ...extra], {
-          encoding: "utf8",
-          maxBuffer: 1 << 26,
-          env: { ...process.env, TOKENIZERS_PARALLELISM: "false", HF_HUB_OFFLINE: "1" },
-        })
-      : spawnSync(process.execPath, [join(ROOT, "lib", "bench", "worker.js"), spec, ...extra], {
-          encoding: "utf8",
-          maxBuffer: 1 << 26,
-          env: { ...process.env, LUKELAB_BACKEND: runtime },
-        });
+  // A profile of the first run only: profiling slows the process it runs in.
+  const extra = profile && run === 0 && w.kind !== "matmul" ? ["--profile"] : [];
+  const n = w.threads ?? threads;
+  const r = REFERENCES.includes(runtime)
+    ? spawnSync(python, [join(ROOT, "bench", "torch_bench.py"), spec, String(n), `--runtime=${runtime}`, ...extra], {
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+        env: { ...process.env, TOKENIZERS_PARALLELISM: "false", HF_HUB_OFFLINE: "1", OMP_NUM_THREADS: String(n) },
+      })
+    : spawnSync(process.execPath, [join(ROOT, "lib", "bench", "worker.js"), spec, ...extra], {
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+        env: { ...process.env, LUKELAB_BACKEND: runtime, ...(w.threads ? { TF_NUM_INTRAOP_THREADS: String(n), TF_NUM_INTEROP_THREADS: "1" } : {}) },
+      });
   const m = parseResult(r.stdout ?? "", r.stderr ?? "", runtime, w, r.status);
   m.runtime = runtime;
+  m.run = run;
   return m;
 }
 
@@ -74,58 +92,102 @@ const fmt = (x: number | undefined, digits = 1) => (x === undefined || !Number.i
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 
+const value = (w: Workload, m?: Measurement) => (w.kind === "matmul" ? m?.gflops : m?.throughput);
+
+/** One runtime's runs of one workload: medians over the runs that succeeded, and the spread. */
+function summary(results: Measurement[], rt: string, w: Workload) {
+  const all = results.filter((m) => m.runtime === rt && m.workload === w.id);
+  const ok = all.filter((m) => m.ok && value(w, m) !== undefined);
+  const values = ok.map((m) => value(w, m)!);
+  return {
+    ran: all.length > 0,
+    ok: ok.length > 0,
+    runs: ok.length,
+    value: ok.length ? median(values) : undefined,
+    min: ok.length ? Math.min(...values) : undefined,
+    max: ok.length ? Math.max(...values) : undefined,
+    gflops: ok.length ? median(ok.map((m) => m.gflops ?? NaN)) : undefined,
+    rss: ok.length ? median(ok.map((m) => m.peakRssMB ?? NaN)) : undefined,
+  };
+}
+
+/** Each run's ratio rt/ref (the two processes of the same run), their median, lowest and highest. */
+function ratios(results: Measurement[], rt: string, ref: string, w: Workload) {
+  const per: number[] = [];
+  for (const m of results) {
+    if (m.runtime !== rt || m.workload !== w.id || !m.ok) continue;
+    const r = results.find((x) => x.runtime === ref && x.workload === w.id && x.run === m.run && x.ok);
+    const a = value(w, m);
+    const b = value(w, r);
+    if (a && b) per.push(a / b);
+  }
+  return per.length ? { median: median(per), min: Math.min(...per), max: Math.max(...per), n: per.length } : undefined;
+}
+
+const ratioText = (r?: { median: number; min: number; max: number; n: number }) =>
+  !r ? "–" : r.n > 1 ? `${fmt(r.median, 2)}× (${fmt(r.min, 2)}–${fmt(r.max, 2)})` : `${fmt(r.median, 2)}×`;
+
 function table(list: Workload[], results: Measurement[], runtimes: string[]): string {
-  const get = (rt: string, id: string) => results.find((m) => m.runtime === rt && m.workload === id);
   const lines: string[] = [];
-  const first = 58;
-  const head = [pad("workload", first), ...runtimes.map((rt) => lpad(rt === "pytorch" ? "pytorch seq/s" : `${rt} seq/s  ratio`, rt === "pytorch" ? 14 : 24))];
+  const first = 66;
+  const width = (rt: string) => (REFERENCES.includes(rt) ? 22 : 34);
+  const title = (rt: string) =>
+    rt === "pytorch" ? "pytorch /s (spread)" : rt === "onnxruntime" ? "onnxruntime /s (×PyTorch)" : `${rt} /s  ×PyTorch (min–max)`;
+  const head = [pad(`workload (median of ${runs} run${runs > 1 ? "s" : ""}; /s = seq, examples or GFLOP per s)`, first), ...runtimes.map((rt) => lpad(title(rt), width(rt)))];
   lines.push(head.join(" | "));
   lines.push(head.map((h) => "-".repeat(h.length)).join("-|-"));
-  const torchRows = (id: string) => get("pytorch", id);
   for (const w of list) {
     const cells = [pad(w.kind === "matmul" ? `${w.title} (GFLOP/s)` : w.title, first)];
     for (const rt of runtimes) {
-      const m = get(rt, w.id);
-      const value = (x?: Measurement) => (w.kind === "matmul" ? x?.gflops : x?.throughput);
-      if (!m || !m.ok) {
-        cells.push(lpad(m ? `failed` : "–", rt === "pytorch" ? 14 : 24));
+      const s = summary(results, rt, w);
+      if (!s.ok) {
+        cells.push(lpad(s.ran ? "failed" : "–", width(rt)));
         continue;
       }
-      if (rt === "pytorch") cells.push(lpad(fmt(value(m), 2), 14));
-      else {
-        const t = torchRows(w.id);
-        const ratio = t?.ok && value(t) ? value(m)! / value(t)! : undefined;
-        cells.push(lpad(`${fmt(value(m), 2)}  ${ratio === undefined ? "  –  " : `${fmt(ratio, 2)}×`}`, 24));
-      }
+      const spread = s.runs > 1 ? ` ±${fmt((50 * (s.max! - s.min!)) / s.value!, 0)}%` : "";
+      if (rt === "pytorch") cells.push(lpad(`${fmt(s.value, 2)}${spread}`, width(rt)));
+      else if (rt === "onnxruntime") cells.push(lpad(`${fmt(s.value, 2)} (${ratioText(ratios(results, rt, "pytorch", w))})`, width(rt)));
+      else cells.push(lpad(`${fmt(s.value, 2)}  ${ratioText(ratios(results, rt, "pytorch", w))}`, width(rt)));
     }
     lines.push(cells.join(" | "));
   }
+  if (runtimes.includes("onnxruntime")) {
+    for (const w of list) {
+      if (!summary(results, "onnxruntime", w).ok) continue;
+      const parts = runtimes.filter((rt) => !REFERENCES.includes(rt)).map((rt) => `${rt} ${ratioText(ratios(results, rt, "onnxruntime", w))}`);
+      lines.push(`lukelab / ONNX Runtime, ${w.title}: ${parts.join(", ")}`);
+    }
+  }
   lines.push("");
   // Achieved GFLOP/s against each runtime's own matMul rate, and peak RSS.
-  const head2 = [pad("workload: achieved GFLOP/s (% of that runtime's matMul rate), peak RSS MiB", first), ...runtimes.map((rt) => lpad(rt, 24))];
+  const head2 = [pad("workload: GFLOP/s (% of that runtime's matMul rate), peak RSS MiB", first), ...runtimes.map((rt) => lpad(rt, width(rt)))];
   lines.push(head2.join(" | "));
   lines.push(head2.map((h) => "-".repeat(h.length)).join("-|-"));
+  const matmul = list.find((w) => w.kind === "matmul");
   for (const w of list) {
     if (w.kind === "matmul") continue;
     const cells = [pad(w.title, first)];
     for (const rt of runtimes) {
-      const m = get(rt, w.id);
-      const mm = get(rt, "matmul");
-      if (!m?.ok) {
-        cells.push(lpad(m?.error ? "failed" : "–", 24));
+      const s = summary(results, rt, w);
+      if (!s.ok) {
+        cells.push(lpad(s.ran ? "failed" : "–", width(rt)));
         continue;
       }
-      const pct = mm?.ok && mm.gflops ? ` (${fmt((100 * m.gflops!) / mm.gflops, 0)}%)` : "";
-      cells.push(lpad(`${fmt(m.gflops, 1)}${pct}, ${fmt(m.peakRssMB, 0)}`, 24));
+      // The matMul rate is measured on all cores; a workload on fewer threads is not compared with it.
+      const mm = matmul && !w.threads ? summary(results, rt === "onnxruntime" ? "pytorch" : rt, matmul) : undefined;
+      const pct = mm?.ok && mm.value ? ` (${fmt((100 * s.gflops!) / mm.value, 0)}%)` : "";
+      cells.push(lpad(`${fmt(s.gflops, 1)}${pct}, ${fmt(s.rss, 0)}`, width(rt)));
     }
     lines.push(cells.join(" | "));
   }
-  const micro = results.filter((m) => m.ok && Number(m.details?.microBatches) > 1);
+  const micro = results.filter((m) => m.ok && m.run === 0 && Number(m.details?.microBatches) > 1);
   for (const m of micro) lines.push(`note: ${m.workload} on ${m.runtime} accumulates ${m.details!.microBatches} micro-batches per step (the 4 GB WebAssembly heap does not hold the whole batch)`);
+  for (const m of results.filter((x) => x.ok && x.run === 0 && x.details?.export)) lines.push(`note: ${m.workload} on ${m.runtime}: ${m.details!.export}`);
+  for (const w of list.filter((x) => x.threads)) lines.push(`note: ${w.id} runs on ${w.threads} thread(s) on every side`);
   const failures = results.filter((m) => !m.ok);
   if (failures.length) {
     lines.push("");
-    for (const f of failures) lines.push(`failed: ${f.workload} on ${f.runtime}: ${f.error}`);
+    for (const f of failures) lines.push(`failed: ${f.workload} on ${f.runtime} (run ${(f.run ?? 0) + 1}): ${f.error}`);
   }
   return lines.join("\n");
 }
@@ -179,21 +241,24 @@ function main(): void {
     process.exit(1);
   }
   const list = workloads(quick).filter((w) => !only || only.some((o) => w.id.includes(o)) || w.kind === "matmul");
-  const runtimes = [...(withTorch ? ["pytorch"] : []), ...backends];
+  const runtimes = [...(withTorch ? ["pytorch"] : []), ...(withOnnx && list.some((w) => w.references?.includes("onnxruntime")) ? ["onnxruntime"] : []), ...backends];
   const startedAt = new Date();
   const loadBefore = loadavg();
   const cpuBefore = cpuTicks();
-  log(`${list.length} workloads × ${runtimes.join(", ")}; ${threads} threads; ${quick ? "quick (1 timed iteration)" : "3 timed iterations each"}`);
+  log(`${list.length} workloads × ${runtimes.join(", ")} × ${runs} runs; ${threads} threads; ${quick ? "quick (1 timed iteration per process)" : "3 timed iterations per process"}; load average ${loadBefore.map((x) => x.toFixed(2)).join(" ")}`);
   const results: Measurement[] = [];
   for (const w of list) {
-    for (const rt of runtimes) {
-      const m = runOne(rt, w);
-      results.push(m);
-      log(
-        m.ok
-          ? `${w.id} on ${rt}: ${fmt(m.median, 3)} s/iter, ${fmt(m.gflops, 1)} GFLOP/s, peak RSS ${fmt(m.peakRssMB, 0)} MiB`
-          : `${w.id} on ${rt}: FAILED: ${m.error}`,
-      );
+    for (let run = 0; run < runs; run++) {
+      for (const rt of runtimes) {
+        if (rt === "onnxruntime" && !w.references?.includes(rt)) continue;
+        const m = runOne(rt, w, run);
+        results.push(m);
+        log(
+          m.ok
+            ? `${w.id} on ${rt} (run ${run + 1}/${runs}): ${fmt(m.median, 3)} s/iter, ${fmt(m.gflops, 1)} GFLOP/s, peak RSS ${fmt(m.peakRssMB, 0)} MiB; load ${loadavg()[0].toFixed(2)}`
+            : `${w.id} on ${rt} (run ${run + 1}/${runs}): FAILED: ${m.error}`,
+        );
+      }
     }
   }
   const loadAfter = loadavg();
@@ -204,6 +269,7 @@ function main(): void {
     `lukelab vs PyTorch on ${cpu}, ${threads} threads, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
     `ratio = lukelab throughput / PyTorch throughput (>1 is faster)\n` +
     `random weights; word and entity vocabularies of ${VOCAB} on both sides (real tables change memory, not speed)\n` +
+    `load average (1, 5, 15 min) ${loadBefore.map((x) => x.toFixed(2)).join(", ")} before, ${loadAfter.map((x) => x.toFixed(2)).join(", ")} after\n` +
     (othersShare !== undefined && othersShare > 0.1
       ? `WARNING: other processes used ${(100 * othersShare).toFixed(0)}% of the CPU during this run: timings are pessimistic and noisy\n`
       : "");
@@ -217,6 +283,7 @@ function main(): void {
     finishedAt: new Date().toISOString(),
     command: `npm run bench --${args.length ? ` ${args.join(" ")}` : ""}`,
     quick,
+    runs,
     machine: { cpu, cores: threads, memoryGiB: totalmem() / 2 ** 30, node: process.versions.node, platform: `${process.platform}-${process.arch}` },
     loadAverage: { before: loadBefore, after: loadAfter },
     /** Share of all cores' time that processes other than this benchmark used while it ran. */

@@ -12,7 +12,7 @@ import { LukeModel, createLukeConfig, type LukeInputs } from "../kernel/model";
 import { AdamW } from "../kernel/train";
 import { LukePool } from "../kernel/inference/pool";
 import type { BatchEncoding } from "../kernel/tokenizer";
-import { MAX_MENTION, MENTION, NUM_LABELS, VOCAB, iterationFlops, median, type Measurement, type Workload } from "./workloads";
+import { EPOCH_WARMUP_STEPS, MAX_MENTION, MENTION, NUM_LABELS, VOCAB, iterationFlops, median, type Measurement, type Workload } from "./workloads";
 
 const rssMB = () => process.resourceUsage().maxRSS / 1024;
 const nowRssMB = () => process.memoryUsage.rss() / 2 ** 20;
@@ -33,7 +33,8 @@ function makeInputs(w: Workload): { inputs: LukeInputs; labels: tf.Tensor } {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) ids[b * L + t] = t === 0 ? 0 : t === L - 1 ? 2 : 3 + Math.floor(rnd() * (VOCAB - 3));
   }
-  const entityIds = new Int32Array(B * E).map(() => 1 + Math.floor(rnd() * (VOCAB - 1)));
+  const entityVocab = w.epoch?.entityVocab ?? VOCAB;
+  const entityIds = new Int32Array(B * E).map(() => 1 + Math.floor(rnd() * (entityVocab - 1)));
   const positions = new Int32Array(B * E * MAX_MENTION).fill(-1);
   for (let i = 0; i < B * E; i++) MENTION.forEach((p, j) => (positions[i * MAX_MENTION + j] = p));
   const labels = new Float32Array(B * NUM_LABELS).map(() => (rnd() < 0.3 ? 1 : 0));
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
   m.baseRssMB = nowRssMB();
 
   let iterate: () => Promise<number | undefined>;
+  let warmup: (() => Promise<number | undefined>) | undefined;
   let cleanup: () => void;
   if (w.kind === "matmul") {
     const [M, K, N] = w.mkn!;
@@ -189,9 +191,11 @@ async function main(): Promise<void> {
     cleanup = () => tf.dispose([a, b]);
   } else {
     const s = w.shape!;
+    const e = w.epoch;
     const config = createLukeConfig({
-      vocabSize: VOCAB,
-      entityVocabSize: VOCAB,
+      vocabSize: e?.wordVocab ?? VOCAB,
+      entityVocabSize: e?.entityVocab ?? VOCAB,
+      ...(e ? { hiddenDropoutProb: e.hiddenDropout, layerNormEps: e.layerNormEps } : {}),
       hiddenSize: s.hidden,
       entityEmbSize: s.entityEmb,
       numHiddenLayers: s.layers,
@@ -232,14 +236,15 @@ async function main(): Promise<void> {
       // lukelab's own optimiser, with the Hugging Face names that pick the no-decay group.
       const names = [...LukeModel.expectedWeights(config, "entity_classification").keys()];
       const hfName = new Map(vars.map((v, i) => [v.name, names[i]]));
-      const opt = new AdamW(vars.map((variable, i) => ({ name: names[i], variable })), { weightDecay: 0.01 });
+      const opt = new AdamW(vars.map((variable, i) => ({ name: names[i], variable })), { weightDecay: e?.weightDecay ?? 0.01 });
+      const lr = e?.lr ?? 1e-5;
       // The WebAssembly heap is 4 GB (wasm32): batch 8 × 128 of luke-base does not fit with the
       // optimizer state, so wasm accumulates the gradients of micro-batches (the same work per step).
       const micro = report.backend === "wasm" ? WASM_MICRO_BATCHES : 1;
       m.details.microBatches = micro;
       const parts = splitBatch(inputs, labels, micro);
       let seed = 0;
-      iterate = async () => {
+      const step = async () => {
         let sum: tf.NamedTensorMap | undefined;
         let lossSum = 0;
         for (const part of parts) {
@@ -265,10 +270,18 @@ async function main(): Promise<void> {
             g.dispose();
           }
         }
-        opt.step(new Map(Object.entries(sum!).map(([k, g]) => [hfName.get(k)!, g])), 1e-5);
+        opt.step(new Map(Object.entries(sum!).map(([k, g]) => [hfName.get(k)!, g])), lr);
         tf.dispose(Object.values(sum!));
         return lossSum / micro;
       };
+      // An epoch: its steps, each on the same batch shape (the warm-up runs EPOCH_WARMUP_STEPS of them).
+      const steps = (n: number) => async () => {
+        let loss: number | undefined;
+        for (let i = 0; i < n; i++) loss = await step();
+        return loss;
+      };
+      iterate = e ? steps(e.steps) : step;
+      if (e) warmup = steps(EPOCH_WARMUP_STEPS);
       cleanup = () => {
         opt.dispose();
         model.dispose();
@@ -279,9 +292,9 @@ async function main(): Promise<void> {
   }
   m.setupSeconds = (performance.now() - tSetup) / 1000;
 
-  for (let i = 0; i < w.warmup; i++) await iterate();
+  for (let i = 0; i < w.warmup; i++) await (warmup ?? iterate)();
   if (profile) {
-    const p = await profileOnce(iterate);
+    const p = await profileOnce(warmup ?? iterate);
     m.details.profile = p;
   }
   const seconds: number[] = [];
@@ -294,11 +307,11 @@ async function main(): Promise<void> {
   cleanup();
   m.seconds = seconds;
   m.median = median(seconds);
-  m.throughput = (w.kind === "matmul" ? 1 : w.batch) / m.median;
+  m.throughput = (w.kind === "matmul" ? 1 : w.batch * (w.epoch?.steps ?? 1)) / m.median;
   m.gflops = iterationFlops(w) / m.median / 1e9;
   m.peakRssMB = rssMB();
   m.ok = true;
-  if (w.kind === "training" && !Number.isFinite(m.loss)) {
+  if ((w.kind === "training" || w.kind === "epoch") && !Number.isFinite(m.loss)) {
     m.ok = false;
     m.error = `training loss is ${m.loss}`;
   }

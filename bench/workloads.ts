@@ -17,7 +17,7 @@ export const MAX_MENTION = 30;
 export const MENTION = [1, 2, 3];
 
 export interface Shape {
-  name: "luke-base" | "luke-large";
+  name: "luke-base" | "luke-large" | "tiny";
   layers: number;
   hidden: number;
   heads: number;
@@ -28,7 +28,35 @@ export interface Shape {
 export const LUKE_BASE: Shape = { name: "luke-base", layers: 12, hidden: 768, heads: 12, intermediate: 3072, entityEmb: 256 };
 export const LUKE_LARGE: Shape = { name: "luke-large", layers: 24, hidden: 1024, heads: 16, intermediate: 4096, entityEmb: 256 };
 
-export type Kind = "matmul" | "inference" | "training";
+export type Kind = "matmul" | "inference" | "training" | "epoch";
+
+/**
+ * The tiny model of the Open Entity comparison (scripts/compare_open_entity.py: its TINY preset and
+ * defaults): 2 layers, hidden 128, 4 heads, FFN 512, entity embeddings 64, a BPE vocabulary of 2,000
+ * words, the entity vocabulary of the 4 special rows.
+ */
+export const TINY: Shape = { name: "tiny", layers: 2, hidden: 128, heads: 4, intermediate: 512, entityEmb: 64 };
+
+/**
+ * One training epoch as the Open Entity comparison runs it: 1,998 examples in steps of 16 (125
+ * steps), AdamW at lr 1e-3 with weight decay 0.1, hidden dropout 0.3 (attention 0.1), LayerNorm ε 1e-5.
+ * With four words of context each side of the mention its sentences are 9–82 tokens (mean 20), a
+ * shuffled batch of 16 pads to 37–40: here every step is 16 × 40.
+ */
+export interface EpochSettings {
+  steps: number;
+  lr: number;
+  weightDecay: number;
+  hiddenDropout: number;
+  layerNormEps: number;
+  wordVocab: number;
+  entityVocab: number;
+}
+
+export const OPEN_ENTITY_EPOCH: EpochSettings = { steps: 125, lr: 1e-3, weightDecay: 0.1, hiddenDropout: 0.3, layerNormEps: 1e-5, wordVocab: 2000, entityVocab: 4 };
+
+/** Warm-up of an epoch workload: this many steps (a whole epoch would double its time). */
+export const EPOCH_WARMUP_STEPS = 10;
 
 export interface Workload {
   id: string;
@@ -41,6 +69,12 @@ export interface Workload {
   entities: number;
   /** matmul only: [M, K] · [K, N]. */
   mkn?: [number, number, number];
+  /** epoch only: what one epoch does. */
+  epoch?: EpochSettings;
+  /** Threads on every side (default: one per core); the epoch runs at the comparison's one. */
+  threads?: number;
+  /** Reference runtimes besides PyTorch that run this workload (ONNX Runtime: one inference shape). */
+  references?: string[];
   /** Timed iterations after `warmup` untimed ones. */
   repeats: number;
   warmup: number;
@@ -61,13 +95,14 @@ export function forwardFlops(s: Shape, seq: number, entities: number): number {
   return s.layers * perLayer + entityDense + heads;
 }
 
-/** FLOPs of one timed iteration: forward for inference; forward + backward (2× forward) for training. */
+/** FLOPs of one timed iteration: forward for inference; forward + backward (2× forward) for training; an epoch is its steps. */
 export function iterationFlops(w: Workload): number {
   if (w.kind === "matmul") {
     const [m, k, n] = w.mkn!;
     return 2 * m * k * n;
   }
   const fwd = forwardFlops(w.shape!, w.seq, w.entities) * w.batch;
+  if (w.kind === "epoch") return 3 * fwd * w.epoch!.steps;
   return w.kind === "training" ? 3 * fwd : fwd;
 }
 
@@ -85,12 +120,24 @@ export function workloads(quick: boolean): Workload[] {
       repeats: quick ? 3 : 10,
       warmup: 2,
     },
-    { id: "infer-base-b32-s128", kind: "inference", title: "inference luke-base, batch 32 × seq 128, 1 entity", shape: LUKE_BASE, batch: 32, seq: 128, entities: 1, ...r },
+    { id: "infer-base-b32-s128", kind: "inference", title: "inference luke-base, batch 32 × seq 128, 1 entity", shape: LUKE_BASE, batch: 32, seq: 128, entities: 1, references: ["onnxruntime"], ...r },
     { id: "train-base-b8-s128", kind: "training", title: "training step (fwd+bwd+AdamW) luke-base, batch 8 × 128", shape: LUKE_BASE, batch: 8, seq: 128, entities: 1, ...r },
   ];
   for (const seq of [64, 128, 256, 512]) {
     out.push({ id: `infer-base-b8-s${seq}`, kind: "inference", title: `inference luke-base, batch 8 × seq ${seq}`, shape: LUKE_BASE, batch: 8, seq, entities: 1, ...r });
   }
+  out.push({
+    id: "epoch-tiny-oe",
+    kind: "epoch",
+    title: "training epoch, tiny model, Open Entity settings, 1 thread",
+    shape: TINY,
+    batch: 16,
+    seq: 40,
+    entities: 1,
+    epoch: OPEN_ENTITY_EPOCH,
+    threads: 1,
+    ...r,
+  });
   out.push({ id: "infer-large-b8-s128", kind: "inference", title: "inference luke-large, batch 8 × seq 128", shape: LUKE_LARGE, batch: 8, seq: 128, entities: 1, ...r });
   return out;
 }
@@ -99,13 +146,15 @@ export function workloads(quick: boolean): Workload[] {
 export interface Measurement {
   runtime: string;
   workload: string;
+  /** Which of the invocation's runs (0-based). */
+  run?: number;
   ok: boolean;
   error?: string;
   /** Seconds per timed iteration, each one. */
   seconds?: number[];
   /** Median seconds per iteration. */
   median?: number;
-  /** Sequences per second (matmul: iterations per second). */
+  /** Sequences per second (matmul: iterations per second; epoch: examples per second). */
   throughput?: number;
   gflops?: number;
   /** Peak resident set of the worker process, MiB. */

@@ -8,6 +8,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 
 export interface ModelKernels {
+  /** y = x·W + b over the last axis (W as [in, out]; any leading shape), with its gradients. */
+  linear?(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor;
   /** Exact GELU, x·Φ(x), with its gradient. */
   gelu?(x: tf.Tensor): tf.Tensor;
   /** LayerNorm over the last axis (biased variance, ε inside the square root), with its gradients. */

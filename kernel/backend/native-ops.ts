@@ -14,13 +14,19 @@
  *     these ops are memory-bound and were a third of a luke-base training step). When they are
  *     loaded, dropout takes its fused kernel rather than the mask above. LUKELAB_FUSED_OPS=0 turns
  *     them off.
+ *   - linear layers (with the fused kernels): x·W + b as TensorFlow's BatchMatMulV2 (W broadcast over
+ *     x's leading axes) and BiasAdd, and back as one BatchMatMulV2 with the transpose flag, one MatMul
+ *     with its transpose flag and BiasAddGrad: 2 ops forward and 5 back (two of them reshapes), where
+ *     tfjs's fused matMul runs 7 forward (reshapes to rank 3 and back, matMul, add) and about 10 back.
+ *     Each eager op costs tens of microseconds of dispatch whatever its size, which is most of the
+ *     time of a small model's step.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelKernels } from "./model-kernels";
 
 /** The slice of tfjs-node's backend and binding used here. */
 interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number; TF_INT32: number };
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_INT32: number };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
 }
@@ -68,7 +74,7 @@ export function nativeDropoutMask(shape: number[], rate: number, seed: number): 
   });
 }
 
-/** Set to 0 to run GELU, LayerNorm, AdamW and dropout as TensorFlow's elementwise ops even when the fused kernels are built. */
+/** Set to 0 to run GELU, LayerNorm, AdamW and dropout as TensorFlow's elementwise ops, and linear layers as tfjs's fused matMul, even when the fused kernels are built. */
 export const FUSED_OPS_ENV = "LUKELAB_FUSED_OPS";
 
 let fused: { loaded: true; path: string } | { loaded: false; why: string } = { loaded: false, why: "the native backend is not loaded" };
@@ -91,7 +97,7 @@ export function loadFusedOps(build: { opsLibrary?: string; variant: string }): v
   }
 }
 
-/** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels now. */
+/** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels (and linear layers as fusedLinear) now. */
 export function fusedOpsActive(): boolean {
   return fusedEnabled && fused.loaded && nativeOpsActive();
 }
@@ -106,7 +112,7 @@ export function setFusedOps(on: boolean): boolean {
 /** One line for `lukelab doctor`. */
 export function describeFusedOps(): string {
   if (!fused.loaded) return fused.why;
-  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each (${fused.path})`;
+  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each, linear layers in 4 ops (${fused.path})`;
 }
 
 function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor {
@@ -115,6 +121,59 @@ function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor
 
 function runMany(name: string, inputs: tf.Tensor[], outputs: number, attrs: OpAttr[] = []): tf.Tensor[] {
   return nodeBackend()!.executeMultipleOutputs(name, attrs, inputs, outputs);
+}
+
+const typeAttr = (be: NodeBackend, name = "T") => ({ name, type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT });
+const boolAttr = (be: NodeBackend, name: string, value: boolean) => ({ name, type: be.binding.TF_ATTR_BOOL, value });
+
+/**
+ * y = x·W + b over the last axis for any leading shape (W stored [in, out], as kernel/model/ops.ts's
+ * Linear), in 4 TensorFlow ops: x as rows [N, in], BatchMatMulV2, BiasAdd, back to x's leading shape.
+ * (BatchMatMulV2 of [B, L, in] with a broadcast [in, out] runs B small products, 1.5–3× slower than
+ * one over the B·L rows.) Backward in 5: dy as rows, dx = dy·Wᵀ and dW = xᵀ·dy as BatchMatMulV2
+ * with their transpose flags, db = BiasAddGrad(dy), dx back to x's shape. Keeps x (as rows) and W.
+ */
+export function fusedLinear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const be = nodeBackend()!;
+  const [inFeatures, outFeatures] = kernel.shape;
+  if (kernel.rank !== 2 || x.shape[x.rank - 1] !== inFeatures) {
+    throw new Error(`linear: input [${x.shape}] does not fit the kernel [${kernel.shape}] (its last axis must be the kernel's first)`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outFeatures)) throw new Error(`linear: bias [${bias.shape}] does not fit the kernel [${kernel.shape}]`);
+  const T = typeAttr(be);
+  const matMul = (a: tf.Tensor, b: tf.Tensor, adjA: boolean, adjB: boolean) =>
+    run("BatchMatMulV2", [a, b], [T, boolAttr(be, "adj_x", adjA), boolAttr(be, "adj_y", adjB)]);
+  const lead = x.shape.slice(0, -1);
+  const rows = (t: tf.Tensor, width: number) => (t.rank === 2 ? t : tf.reshape(t, [-1, width]));
+  const unrows = (t: tf.Tensor, width: number) => (lead.length === 1 ? t : tf.reshape(t, [...lead, width]));
+  const forward = (input: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefined, save: tf.GradSaveFunc) => {
+    const x2 = rows(input, inFeatures);
+    save([x2, w]);
+    const product = matMul(x2, w, false, false);
+    const biased = b ? run("BiasAdd", [product, b], [T]) : product;
+    if (biased !== product) product.dispose();
+    const value = unrows(biased, outFeatures);
+    if (value !== biased) biased.dispose();
+    return value;
+  };
+  const backward = (dy: tf.Tensor, [x2, w]: tf.Tensor[]) =>
+    tf.tidy(() => {
+      const dy2 = rows(dy, outFeatures);
+      const grads = [unrows(matMul(dy2, w, false, true), inFeatures), matMul(x2, dy2, true, false)];
+      return bias ? [...grads, run("BiasAddGrad", [dy2], [T])] : grads;
+    });
+  if (!bias) {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [input, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      return { value: forward(input, w, undefined, save), gradFunc: backward };
+    });
+    return op(x, kernel);
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    return { value: forward(input, w, b, save), gradFunc: backward };
+  });
+  return op(x, kernel, bias);
 }
 
 /** Exact GELU x·Φ(x) and its gradient dy·(Φ(x) + x·φ(x)) as two fused kernels; keeps only x for the backward pass. */
@@ -167,7 +226,7 @@ export function fusedDropout(x: tf.Tensor, rate: number, seed: number): tf.Tenso
   return op(x);
 }
 
-const FUSED: ModelKernels = Object.freeze({ gelu: fusedGelu, layerNorm: fusedLayerNorm, dropout: fusedDropout, adamW: fusedAdamW });
+const FUSED: ModelKernels = Object.freeze({ linear: fusedLinear, gelu: fusedGelu, layerNorm: fusedLayerNorm, dropout: fusedDropout, adamW: fusedAdamW });
 const MASK_ONLY: ModelKernels = Object.freeze({
   dropout: (x: tf.Tensor, rate: number, seed: number) => tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed)!)),
 });

@@ -65,30 +65,35 @@ export function selfAttention(p: SelfAttentionWeights<tf.Tensor>, x: tf.Tensor3D
   const nh = config.numAttentionHeads;
   const headSize = config.hiddenSize / nh;
   const entityLength = x.shape[1] - wordLength;
-  const heads = (input: tf.Tensor, projection: Parameters<typeof linear>[1]) => splitHeads(linear(input, projection), nh);
+  // Each input as rows [B·L, H] once, shared by the projections that read it: on native TensorFlow,
+  // where every eager op costs its dispatch, two reshapes fewer per projection forwards and back.
+  const rowsOf = (t: tf.Tensor) => tf.reshape(t, [-1, config.hiddenSize]);
+  const heads = (rows: tf.Tensor, length: number, projection: Parameters<typeof linear>[1]) => splitHeads(linear(rows, projection), nh, length);
+  const length = x.shape[1];
+  const xRows = rowsOf(x);
   // q·kᵀ for [B, nh, Lq, d] × [B, nh, Lk, d] → [B, nh, Lq, Lk]
   const scoresOf = (q: tf.Tensor, k: tf.Tensor) => tf.matMul(q, k, false, true);
 
   // Keys scaled by 1/√d once, [B, nh, L, d], rather than every score, [B, nh, L, L]: the same
   // q·kᵀ/√d (up to rounding), with an op half the size forwards and backwards.
-  const key = tf.mul(heads(x, p.key), 1 / Math.sqrt(headSize));
-  const value = heads(x, p.value); // [B, nh, L, d]
+  const key = tf.mul(heads(xRows, length, p.key), 1 / Math.sqrt(headSize));
+  const value = heads(xRows, length, p.value); // [B, nh, L, d]
 
   let scores: tf.Tensor; // [B, nh, L, L]
   if (p.w2e_query && p.e2w_query && p.e2e_query && entityLength > 0) {
-    const [words, entities] = tf.split(x, [wordLength, entityLength], 1);
+    const [words, entities] = tf.split(x, [wordLength, entityLength], 1).map(rowsOf);
     const [wordKey, entityKey] = tf.split(key, [wordLength, entityLength], 2);
-    const wordRows = tf.concat(
-      [scoresOf(heads(words, p.query), wordKey), scoresOf(heads(words, p.w2e_query), entityKey)],
+    const wordScores = tf.concat(
+      [scoresOf(heads(words, wordLength, p.query), wordKey), scoresOf(heads(words, wordLength, p.w2e_query), entityKey)],
       3,
     ); // [B, nh, Lw, L]
-    const entityRows = tf.concat(
-      [scoresOf(heads(entities, p.e2w_query), wordKey), scoresOf(heads(entities, p.e2e_query), entityKey)],
+    const entityScores = tf.concat(
+      [scoresOf(heads(entities, entityLength, p.e2w_query), wordKey), scoresOf(heads(entities, entityLength, p.e2e_query), entityKey)],
       3,
     ); // [B, nh, Le, L]
-    scores = tf.concat([wordRows, entityRows], 2);
+    scores = tf.concat([wordScores, entityScores], 2);
   } else {
-    scores = scoresOf(heads(x, p.query), key);
+    scores = scoresOf(heads(xRows, length, p.query), key);
   }
 
   scores = tf.add(scores, pass.mask);

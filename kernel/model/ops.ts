@@ -28,6 +28,8 @@ export type Embedding<W = tf.Variable> = Tree.Embedding<W>;
 
 /** y = x·Wᵀ + b over the last axis, for any leading shape. */
 export function linear(x: tf.Tensor, p: Linear<tf.Tensor>): tf.Tensor {
+  const kernel = modelKernels().linear;
+  if (kernel && x.dtype === "float32") return kernel(x, p.kernel, p.bias);
   const inFeatures = x.shape[x.rank - 1];
   const [, outFeatures] = p.kernel.shape as [number, number];
   // Rank 2 on purpose: a [B, L, in] operand counts as a batch of B matrices and misses the fast path.
@@ -128,9 +130,10 @@ export class Dropout {
   }
 }
 
-/** [B, L, nh·d] → [B, nh, L, d] */
-export function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor4D {
-  const [batch, length, hidden] = x.shape;
+/** [B, L, nh·d], or its rows [B·L, nh·d] with L given → [B, nh, L, d] */
+export function splitHeads(x: tf.Tensor, numHeads: number, length: number = x.shape[1] as number): tf.Tensor4D {
+  const hidden = x.shape[x.rank - 1];
+  const batch = x.size / hidden / length;
   return tf.transpose(tf.reshape(x, [batch, length, numHeads, hidden / numHeads]), [0, 2, 1, 3]);
 }
 

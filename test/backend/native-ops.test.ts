@@ -3,7 +3,8 @@
  *   - dropout masks drawn by TensorFlow: every value 0 or 1/(1 − rate), the kept fraction 1 − rate, a
  *     seed gives the same mask and another seed another one, a dropout's gradient is its mask;
  *   - lukelab's fused kernels (native/lukelab_ops.cc): built and loaded with the native backend; GELU,
- *     LayerNorm (values and all gradients) and AdamW steps equal the elementwise ops they replace;
+ *     LayerNorm (values and all gradients), linear layers (value, dx, dW, db) and AdamW steps equal
+ *     the ops they replace;
  *     misfitting inputs are errors that name the kernel.
  * Nothing leaks. On other backends both are off (asserted) and the portable tfjs paths run; the
  * whole suite's parity tests against PyTorch run through the fused kernels on the native pass.
@@ -13,7 +14,7 @@ import { before, test } from "node:test";
 import { findNativeBuild, tf } from "../../kernel/backend";
 import { modelKernels } from "../../kernel/backend/model-kernels";
 import { fusedOpsActive, nativeDropoutMask, nativeOpsActive, setFusedOps } from "../../kernel/backend/native-ops";
-import { Dropout, gelu, layerNorm } from "../../kernel/model/ops";
+import { Dropout, gelu, layerNorm, linear } from "../../kernel/model/ops";
 import { AdamW } from "../../kernel/train/adamw";
 import { expectNoLeak, maxAbsDiff, ready } from "../helpers";
 
@@ -29,7 +30,7 @@ test("the model is handed the backend's kernels: fused ones on native TensorFlow
   if (!nativeOpsActive()) return assert.equal(kinds(), "", `backend ${tf.getBackend()} supplies kernels`);
   const initial = setFusedOps(true);
   try {
-    assert.equal(kinds(), "adamW,dropout,gelu,layerNorm");
+    assert.equal(kinds(), "adamW,dropout,gelu,layerNorm,linear");
     setFusedOps(false);
     assert.equal(kinds(), "dropout");
   } finally {
@@ -154,10 +155,36 @@ test("fused GELU, LayerNorm and AdamW give what the elementwise ops give, forwar
   });
 });
 
+test("native linear layers give what tfjs's fused matMul gives: value, dx, dW and db, rank 2 to 4, with and without bias, without leaks", async () => {
+  if (!fusedOpsActive()) return assert.notEqual(tf.getBackend(), "tensorflow");
+  await expectNoLeak(() => {
+    for (const lead of [[7], [3, 5], [2, 3, 4]]) {
+      const x = tf.randomNormal([...lead, 24], 0, 1, "float32", 1);
+      const w = tf.randomNormal([24, 40], 0, 0.2, "float32", 2);
+      const b = tf.randomNormal([40], 0, 0.5, "float32", 3);
+      const dy = tf.randomNormal([...lead, 40], 0, 1, "float32", 4);
+      const [plain, fused] = bothWays(() => {
+        const withBias = tf.valueAndGrads((a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) => linear(a, { kernel: k, bias: c }))([x, w, b], dy);
+        const noBias = tf.valueAndGrads((a: tf.Tensor, k: tf.Tensor) => linear(a, { kernel: k }))([x, w], dy);
+        for (const r of [withBias, noBias]) assert.deepEqual(r.value.shape, [...lead, 40]);
+        assert.deepEqual(withBias.grads.map((g) => g.shape), [x.shape, w.shape, b.shape]);
+        return [withBias.value, ...withBias.grads, noBias.value, ...noBias.grads];
+      });
+      assertClose(fused, plain, 1e-6, `linear [${lead}, 24]: value, dx, dW, db, then without bias value, dx, dW`);
+      tf.dispose([x, w, b, dy]);
+    }
+  });
+});
+
 test("a fused kernel given tensors that do not fit says which and why", () => {
   if (!fusedOpsActive()) return assert.notEqual(tf.getBackend(), "tensorflow");
   const x = tf.ones([2, 8]);
   const gamma = tf.ones([5]);
   assert.throws(() => layerNorm(x, { weight: gamma, bias: gamma } as never, 1e-5), /LukelabLayerNorm: gamma has 5 values, the last axis 8/);
+  const w = tf.ones([5, 3]);
+  assert.throws(() => linear(x, { kernel: w }), /linear: input \[2,8\] does not fit the kernel \[5,3\]/);
+  const w2 = tf.ones([8, 3]);
+  assert.throws(() => linear(x, { kernel: w2, bias: gamma }), /linear: bias \[5\] does not fit the kernel \[8,3\]/);
+  tf.dispose([w, w2]);
   tf.dispose([x, gamma]);
 });
