@@ -66,7 +66,7 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
         ["token", new TokenPane(this, att, labels)],
       ]);
       const controls = new Controls(this, att, (format) => this.painted && exportView(this.painted, format, this.view!.ctx.font, att.title || "lukelab attention", this.node));
-      const omitted = el("div", "lukelab-attention-status lukelab-attention-omitted");
+      const omitted = el("div", "lukelab-attention-omitted");
       this.node.append(...controls.nodes, ...[...panes.values()].map((p) => p.node), controls.status, omitted);
       this.view = { ctx: { att, labels, ...this.style(), width: () => this.node.clientWidth }, controls, panes, omitted };
       this.sync();

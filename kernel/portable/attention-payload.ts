@@ -396,6 +396,7 @@ function makeAttention(
   meta: Omit<Attention, "matrix" | "weight" | "tokens" | "numWords">,
   read: (offset: number, out: Float32Array) => void,
   one: (index: number) => number,
+  flat?: Float32Array,
 ): Attention {
   const n = meta.words.length + meta.entities.length;
   const heads = meta.heads;
@@ -414,6 +415,7 @@ function makeAttention(
     matrix(layer, head) {
       check(layer, head);
       const key = layer * heads + head;
+      if (flat) return flat.subarray(key * n * n, (key + 1) * n * n); // weights held as they are: no copy
       let m = cache.get(key);
       if (!m) {
         m = new Float32Array(n * n);
@@ -435,7 +437,7 @@ export function denseAttention(input: EncodeInput & { weights: Float32Array }): 
   const w = input.weights, entities = input.entities ?? [];
   const layers = input.layers ?? Array.from({ length: Math.round(w.length / Math.max(1, input.heads * (input.words.length + entities.length) ** 2)) }, (_, i) => i);
   const meta = { title: input.title ?? "", words: input.words, entities, entitySpans: input.entitySpans ?? entities.map(() => []), segmentBoundary: input.segmentBoundary ?? null };
-  return makeAttention({ ...meta, layers, heads: input.heads, encoding: "float32", omitted: null, byteLength: w.byteLength }, (o, out) => out.set(w.subarray(o, o + out.length)), (i) => w[i]);
+  return makeAttention({ ...meta, layers, heads: input.heads, encoding: "float32", omitted: null, byteLength: w.byteLength }, (o, out) => out.set(w.subarray(o, o + out.length)), (i) => w[i], w);
 }
 
 /** Decodes a payload that the caller knows to be good (tests, the kernel's static image); throws otherwise. */
