@@ -35,8 +35,9 @@ after(async () => {
   await lab?.stop();
 });
 
-async function openNotebook(page: Page, name = NOTEBOOK): Promise<void> {
-  await page.goto(lab.url(`/lab/tree/${name}`));
+/** Opens a notebook; `workspace` names a JupyterLab workspace of its own (no other test's tabs restored). */
+async function openNotebook(page: Page, name = NOTEBOOK, workspace?: string): Promise<void> {
+  await page.goto(lab.url(workspace ? `/lab/workspaces/${workspace}/tree/${name}` : `/lab/tree/${name}`));
   await page.waitForFunction(() => (globalThis as any).jupyterapp?.shell?.currentWidget?.content?.widgets?.length > 0, null, { timeout: 90_000 });
 }
 
@@ -243,20 +244,22 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
     g.__longTasks = [];
     new PerformanceObserver((list) => g.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration })))).observe({ type: "longtask" as never, buffered: true });
   });
-  await openNotebook(page, FULL_LENGTH);
+  await openNotebook(page, FULL_LENGTH, "full-length");
   await kernelReady(page);
   await page.evaluate(() => void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"));
-  const view = page.locator(`.lukelab-attention[data-state="ready"]`);
+  // Only this notebook's outputs, should another notebook be open in a hidden tab.
+  const ready = `.lukelab-attention[data-state="ready"] >> visible=true`;
+  const view = page.locator(ready);
   // The output arrives once the kernel has made it: long tasks are counted from then on.
-  await page.locator(".lukelab-attention").first().waitFor({ timeout: 180_000 });
+  await page.locator(".lukelab-attention >> visible=true").first().waitFor({ timeout: 180_000 });
   const arrived = await page.evaluate(() => performance.now());
   await view.first().waitFor({ timeout: 60_000 });
   const renderMs = Number(await view.getAttribute("data-render-ms"));
   assert.equal(await view.locator(".lukelab-attention-head").count(), 12);
   const omitted = (await view.locator(".lukelab-attention-omitted").textContent()) ?? "";
   assert.match(omitted, /^Links below 0\.\d+ are not stored \(the output's size budget\): \d+\.\d % of the attention mass, \d+\.\d % in this layer; [\d,]+ links kept\.$/);
-  const kernelMs = Number(/kernel ms (\d+)/.exec((await page.locator(".jp-Cell").nth(0).locator(".jp-OutputArea-output").allTextContents()).join(" "))?.[1]);
-  await shot(page, "12-512-tokens-head-view", `.lukelab-attention[data-state="ready"]`);
+  const kernelMs = Number(/kernel ms (\d+)/.exec((await page.locator(".jp-Cell >> visible=true").first().locator(".jp-OutputArea-output").allTextContents()).join(" "))?.[1]);
+  await shot(page, "12-512-tokens-head-view", ready);
 
   // Layer switches: change → painted (two frames later).
   const switches: number[] = [];
@@ -277,7 +280,7 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
   await view.locator(`.lukelab-attention-tab[data-view="model"]`).click();
   await view.locator(`canvas[data-role="model-view"]`).waitFor();
   assert.doesNotMatch((await view.locator(".lukelab-attention-omitted").textContent()) ?? "", /in this layer/);
-  await shot(page, "13-512-tokens-model-view", `.lukelab-attention[data-state="ready"]`);
+  await shot(page, "13-512-tokens-model-view", ready);
   const longTasks: { start: number; ms: number }[] = await page.evaluate(() => (globalThis as any).__longTasks);
   const after = longTasks.filter((t) => t.start + t.ms >= arrived).map((t) => Math.round(t.ms));
   const timings = { kernelMs, renderMs, layerSwitchMs: switches.map(Math.round), longTasksAfterOutputMs: after, overHundred: after.filter((ms) => ms > 100).length };
