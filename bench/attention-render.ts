@@ -5,6 +5,8 @@
  *
  *   npm run bench:attention                        (after scripts/setup.sh; builds first)
  *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
+ *   node lib/bench/attention-render.js --layers=12 --heads=12 --tokens=512 --no-bertviz   (full length)
+ *   … --dense: the payload without the byte budget (every weight, version 1), for a before/after on one machine
  *
  * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
  * lib/labextension-src) in a bare page; render = JSON text → decoded payload → head view of layer 0,
@@ -16,12 +18,18 @@
  * network here). Render = script start (d3 loaded) → first frame with its SVG lines; "page" adds the
  * HTML parse of its embedded JSON. Hover = a mouseover on a token → next frame.
  *
- * Results: printed, and bench/results/attention-render.json (gitignored).
+ * The payload is what showAttention sends: within the 5 MB budget (version 2, sparse, when the dense
+ * weights do not fit). "encode" is the kernel's time to make it from the Float32Array; "long tasks" are
+ * the page's main-thread tasks over 50 ms during a run (PerformanceObserver 'longtask').
+ *
+ * Results: printed, and bench/results/attention-render[-LxHxN].json (gitignored).
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { loadavg } from "node:os";
 import { extname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { encodeAttentionPayload } from "../kernel/portable/attention-payload";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -29,6 +37,8 @@ const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.st
 const RUNS = arg("runs", 5);
 const LAYERS = arg("layers", 24), HEADS = arg("heads", 16), TOKENS = arg("tokens", 128);
 const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
+/** --dense: the payload without a byte budget (version 1, every weight), as before the budget existed. */
+const DENSE = process.argv.includes("--dense");
 const WORK = join(ROOT, "test", ".work", "bench-attention");
 const CDN = join(ROOT, "test", ".work", "bench-cdn");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -48,15 +58,17 @@ function syntheticWeights(layers: number, heads: number, n: number, seed = 1): F
 
 const WORDS = "the of and to in a is that for it as was with be by on not he this are or his from at which but have an they you were her she there been one all we their".split(" ");
 
-function prepare(): { payloadChars: number } {
+function prepare(): { payloadChars: number; encodeMs: number } {
   mkdirSync(WORK, { recursive: true });
   const tokens = ["<s>", ...Array.from({ length: TOKENS - 2 }, (_, i) => "Ġ" + WORDS[i % WORDS.length]), "</s>"];
   const weights = syntheticWeights(LAYERS, HEADS, TOKENS);
   writeFileSync(join(WORK, "weights.f32"), Buffer.from(weights.buffer));
   writeFileSync(join(WORK, "tokens.json"), JSON.stringify({ tokens, layers: LAYERS, heads: HEADS }));
-  const payload = JSON.stringify(encodeAttentionPayload({ words: tokens, heads: HEADS, weights }));
+  const t0 = performance.now();
+  const payload = JSON.stringify(encodeAttentionPayload({ words: tokens, heads: HEADS, weights, maxBytes: DENSE ? Infinity : undefined }));
+  const encodeMs = performance.now() - t0;
   writeFileSync(join(WORK, "payload.json"), payload);
-  return { payloadChars: payload.length };
+  return { payloadChars: payload.length, encodeMs };
 }
 
 function prepareBertviz(variant: "all" | "layer0"): { seconds: number; bytes: number } {
@@ -84,6 +96,9 @@ const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async () => {
   const text = await (await fetch("/payload.json")).text();
   await frame();
+  const longTasks = [];
+  const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))));
+  observer.observe({ type: "longtask" });
   const t0 = performance.now();
   const decoded = decodeAttentionPayload(text);
   if (!decoded.ok) throw new Error(decoded.error.message);
@@ -109,7 +124,11 @@ window.bench = async () => {
   const l0 = performance.now();
   paintScene(canvas, headViewScene(att, { ...state, layer: att.layers.length - 1 }, layout, labels, LIGHT_THEME), "sans-serif");
   await frame();
-  return { render, sync: drawn - t0, hovers, layerSwitch: performance.now() - l0, notice: scene.notice ?? "" };
+  const layerSwitch = performance.now() - l0;
+  await frame();
+  observer.disconnect();
+  const omitted = att.omitted ? \`links below \${att.omitted.threshold} not stored: \${(100 * att.omitted.share).toFixed(1)} % of the mass\` : "";
+  return { render, sync: drawn - t0, hovers, layerSwitch, notice: scene.notice ?? "", longTasks, omitted };
 };
 </script></body></html>`;
 
@@ -176,13 +195,13 @@ function contentType(path: string): string {
 async function main(): Promise<void> {
   const { chromium } = await import("playwright-core");
   console.log(`attention render bench: ${LAYERS} layers × ${HEADS} heads × ${TOKENS} tokens, ${RUNS} runs each, Debian's Chromium (headless, --disable-gpu)`);
-  const { payloadChars } = prepare();
+  const { payloadChars, encodeMs } = prepare();
   const variants = WITH_BERTVIZ ? (["layer0", "all"] as const).map((v) => ({ variant: v, ...prepareBertviz(v) })) : [];
   const src = join(ROOT, "lib", "labextension-src");
   if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
   const server = await serve(src);
   const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; notice: string }[] = [];
+  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; notice: string; longTasks: number[]; omitted: string }[] = [];
   const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
   const failures = new Map<string, string>();
   try {
@@ -193,7 +212,7 @@ async function main(): Promise<void> {
       ours.push(await page.evaluate(() => (globalThis as any).bench()));
       await page.close();
     }
-    const d3 = readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();";
+    const d3 = variants.length ? readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();" : "";
     for (const v of variants) {
       const runs: { render: number; page: number; hovers: number[]; lines: number }[] = [];
       theirs.set(v.variant, runs);
@@ -243,8 +262,12 @@ async function main(): Promise<void> {
   const result = {
     shape: { layers: LAYERS, heads: HEADS, tokens: TOKENS },
     chromium: "/usr/bin/chromium",
+    loadAverage: loadavg(),
     lukelab: {
       payloadChars,
+      encodeMs,
+      longTasksMs: ours.map((o) => o.longTasks),
+      omitted: ours[0]?.omitted,
       renderMs: ours.map((o) => o.render),
       renderMedianMs: median(ours.map((o) => o.render)),
       hoverMedianMs: median(ours.flatMap((o) => o.hovers)),
@@ -259,20 +282,25 @@ async function main(): Promise<void> {
   const rows: string[][] = [
     header,
     ["sent to the notebook", `${(payloadChars / 1e6).toFixed(1)} MB`, ...result.bertviz.map((b) => `${(b.htmlBytes / 1e6).toFixed(1)} MB`)],
+    ["made in the kernel", fmt(encodeMs), ...result.bertviz.map((b) => `${b.pythonSeconds.toFixed(1)} s`)],
     ["first render, median", fmt(result.lukelab.renderMedianMs), ...result.bertviz.map((b) => cell(b.renderMedianMs, b.failed))],
     ["page load to first render", "-", ...result.bertviz.map((b) => cell(b.pageMedianMs, b.failed))],
     ["hover, median", fmt(result.lukelab.hoverMedianMs), ...result.bertviz.map((b) => cell(b.hoverMedianMs, b.failed))],
     ["hover, p95", fmt(result.lukelab.hoverP95Ms), ...result.bertviz.map((b) => cell(b.hoverP95Ms, b.failed))],
     ["layer switch, median", fmt(result.lukelab.layerSwitchMedianMs), ...result.bertviz.map(() => "-")],
+    ["longest main-thread task", fmt(Math.max(0, ...ours.flatMap((o) => o.longTasks))), ...result.bertviz.map(() => "-")],
   ];
   const w = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("   "));
   if (result.lukelab.notice) console.log(`lukelab: ${result.lukelab.notice}`);
+  if (result.lukelab.omitted) console.log(`lukelab: ${result.lukelab.omitted}`);
+  console.log(`load average (1, 5, 15 min): ${result.loadAverage.map((x) => x.toFixed(2)).join(", ")}`);
   for (const b of result.bertviz) {
     console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
   }
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench", "results", "attention-render.json"), JSON.stringify(result, null, 2) + "\n");
+  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "");
+  writeFileSync(join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(result, null, 2) + "\n");
 }
 
 main().catch((e) => {

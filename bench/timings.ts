@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { nativeBuilds } from "../kernel/backend/native";
 import { writeFileAtomic } from "../kernel/io/atomic";
 import { decodeAttentionPayload, decodeOrThrow, encodeAttentionPayload } from "../kernel/portable/attention-payload";
+import { sourceBundle } from "../kernel/display/attention";
 import { attentionImage } from "../kernel/display/attention-image";
 import { LIGHT_THEME } from "../kernel/portable/colours";
 import { headViewLayout, headViewScene } from "../kernel/portable/head-view";
@@ -90,6 +91,17 @@ const cases: Case[] = [
         r.attention.matrix(23, 15);
       });
       return { ms: encode.map((e, i) => e + decode[i]), note: `encode ${median(encode).toFixed(0)} ms, decode ${median(decode).toFixed(0)} ms, ${(json.length / 1e6).toFixed(1)} MB` };
+    },
+  },
+  {
+    id: "output-12x12x512",
+    what: "showAttention's output of 12 layers × 12 heads × 512 tokens (Float32Array rows): weights checked, static PNG, payload within 5 MB",
+    run() {
+      const n = 512, w = syntheticWeights(12, 12, n);
+      const rows = Array.from({ length: 12 }, (_, l) => Array.from({ length: 12 }, (_, h) => Array.from({ length: n }, (_, q) => w.subarray(((l * 12 + h) * n + q) * n, ((l * 12 + h) * n + q + 1) * n))));
+      let bytes = 0;
+      const ms = time(() => void (bytes = JSON.stringify(sourceBundle({ tokens: words(n), attentions: rows }).data).length));
+      return { ms, note: `${(bytes / 1e6).toFixed(2)} MB in all` };
     },
   },
   {

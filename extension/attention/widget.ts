@@ -11,6 +11,7 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { describeOmitted } from "../../kernel/portable/attention-sparse";
 import { themeFromVariables } from "../../kernel/portable/colours";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { el } from "../dom";
@@ -31,6 +32,8 @@ interface View {
   ctx: ViewContext;
   controls: Controls;
   panes: Map<S.ViewName, Pane>;
+  /** What a sparse payload left out (empty for a dense one). */
+  omitted: HTMLElement;
 }
 
 export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Host {
@@ -63,8 +66,9 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
         ["token", new TokenPane(this, att, labels)],
       ]);
       const controls = new Controls(this, att, (format) => this.painted && exportView(this.painted, format, this.view!.ctx.font, att.title || "lukelab attention", this.node));
-      this.node.append(...controls.nodes, ...[...panes.values()].map((p) => p.node), controls.status);
-      this.view = { ctx: { att, labels, ...this.style(), width: () => this.node.clientWidth }, controls, panes };
+      const omitted = el("div", "lukelab-attention-omitted");
+      this.node.append(...controls.nodes, ...[...panes.values()].map((p) => p.node), controls.status, omitted);
+      this.view = { ctx: { att, labels, ...this.style(), width: () => this.node.clientWidth }, controls, panes, omitted };
       this.sync();
       this.firstRender = { buildMs: performance.now() - t0 };
       this.update();
@@ -135,6 +139,9 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
     const view = this.view;
     if (!view) return;
     view.controls.sync(this.state);
+    const att = view.ctx.att;
+    view.omitted.hidden = !att.omitted;
+    if (att.omitted) view.omitted.textContent = describeOmitted(att.omitted, att.heads, this.state.view === "head" ? this.state.layer : undefined);
     for (const [id, pane] of view.panes) {
       pane.node.hidden = id !== this.state.view;
       if (id === this.state.view) pane.sync(this.state);

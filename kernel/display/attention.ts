@@ -13,9 +13,9 @@
  * extension), `image/png` (what a front end without the extension shows, e.g. a shared notebook) and
  * `text/plain`.
  */
-import { ATTENTION_MIME, decodeOrThrow, type AttentionPayload } from "../portable/attention-payload";
+import { ATTENTION_MIME, decodeOrThrow, DEFAULT_MAX_BYTES, denseAttention, encodeAttentionPayload, type Attention, type AttentionPayload } from "../portable/attention-payload";
 import { attentionImage, plural, type ImageOptions } from "./attention-image";
-import { attentionPayload, lukeAttentionPayload, readAttentionFile, type AttentionInput, type EntityNamer, type LukeForwardLike, type PayloadOptions } from "./attention-input";
+import { attentionWeights, lukeAttentionInput, readAttentionContent, type AttentionInput, type EntityNamer, type LukeForwardLike, type PayloadOptions, type WeightsInput } from "./attention-input";
 import { sendBundle, type DisplayBundle, type RawDisplay } from "./tslab";
 
 export interface BundleOptions extends ImageOptions {
@@ -26,11 +26,29 @@ export interface BundleOptions extends ImageOptions {
 /** The MIME bundle: the payload (a JSON object), the static PNG (base64) and a text summary. */
 export function attentionBundle(payload: AttentionPayload, options: BundleOptions = {}): DisplayBundle {
   const att = decodeOrThrow(payload);
+  return assemble(payload, att, options.image === false ? null : attentionImage(att, options));
+}
+
+/**
+ * The bundle of any source within `maxBytes` (default 5 MB) in all: the static PNG is painted from the
+ * exact weights, and the payload gets what the PNG and the text leave of the budget.
+ */
+export function sourceBundle(source: AttentionSource, options: ShowOptions = {}): DisplayBundle {
+  const input = toAttentionInput(source, options);
+  if ("version" in input) return attentionBundle(input, options);
+  const exact = denseAttention(input);
+  const image = options.image === false ? null : attentionImage(exact, options);
+  // What the PNG takes as base64, and room for the text line and the notebook's JSON around the output.
+  const taken = image ? 4 * Math.ceil(image.png.length / 3) : 0;
+  const payload = encodeAttentionPayload({ ...input, maxBytes: Math.max(0, (options.maxBytes ?? DEFAULT_MAX_BYTES) - taken - 16_384) });
+  return assemble(payload, exact, image);
+}
+
+function assemble(payload: AttentionPayload, att: Attention, img: { png: Uint8Array; width: number; height: number } | null): DisplayBundle {
   const text = `lukelab attention${payload.title ? ` (${payload.title})` : ""}: ${plural(att.layers.length, "layer")} × ${plural(att.heads, "head")} × ${plural(att.tokens, "token")} (${plural(att.numWords, "word")}, ${plural(att.entities.length, "entity", "entities")})`;
   const data: Record<string, unknown> = { [ATTENTION_MIME]: payload, "text/plain": text };
   const metadata: Record<string, unknown> = {};
-  if (options.image !== false) {
-    const img = attentionImage(att, options);
+  if (img) {
     data["image/png"] = bytesToBase64(img.png);
     metadata["image/png"] = { width: img.width, height: img.height };
   }
@@ -57,13 +75,19 @@ export type AttentionSource = LukeForwardLike | AttentionInput | AttentionPayloa
 
 /** Turns any supported source into a payload. */
 export function toAttentionPayload(source: AttentionSource, options: ShowOptions = {}): AttentionPayload {
-  if (typeof source === "string") return readAttentionFile(source, options);
+  const input = toAttentionInput(source, options);
+  return "version" in input ? input : encodeAttentionPayload(input);
+}
+
+/** A payload as it is (checked), or the source's weights ready for the encoder. */
+function toAttentionInput(source: AttentionSource, options: ShowOptions): AttentionPayload | WeightsInput {
+  if (typeof source === "string") return readAttentionContent(source, options);
   if ("version" in source) {
     decodeOrThrow(source);
     return source;
   }
-  if ("entityIds" in source && "entityPositionIds" in source) return lukeAttentionPayload(source, options);
-  return attentionPayload(source as AttentionInput, options);
+  if ("entityIds" in source && "entityPositionIds" in source) return attentionWeights(lukeAttentionInput(source, options), options);
+  return attentionWeights(source as AttentionInput, options);
 }
 
 /**
@@ -71,13 +95,12 @@ export function toAttentionPayload(source: AttentionSource, options: ShowOptions
  * a payload, or the path of a JSON file. Returns nothing, so a cell ending with it prints nothing more.
  */
 export function showAttention(source: AttentionSource, options: ShowOptions = {}): void {
-  const payload = toAttentionPayload(source, options);
   if (options.display) {
-    options.display.raw(ATTENTION_MIME, payload);
+    options.display.raw(ATTENTION_MIME, toAttentionPayload(source, options));
     return;
   }
   const noKernel = "showAttention needs the tslab kernel (or pass { display }); use attentionBundle() to get the MIME bundle yourself";
-  sendBundle(attentionBundle(payload, options), ATTENTION_MIME, noKernel);
+  sendBundle(sourceBundle(source, options), ATTENTION_MIME, noKernel);
 }
 
 /** Runs `luke.forward` on one input with attentions and displays them, in one call. */

@@ -1,9 +1,8 @@
 /**
- * The attention payload: what the kernel sends under `application/vnd.lukelab.attention+json` and what
- * the JupyterLab extension reads. One pure module (no Node, no DOM) used on both sides, so the schema,
- * the codec and the checks exist once.
- *
- * Schema, version 1 (a JSON object; the renderer also accepts the same object as a JSON string):
+ * The attention payload (`application/vnd.lukelab.attention+json`), kernel and extension side: schema,
+ * codec and checks, once. Schema, version 1 (a JSON object; the renderer also accepts the same object as a JSON string). Version
+ * 2 is the same with the sparse encoding of ./attention-sparse ("sparse-log8", which says what it left
+ * out); the encoder writes version 1 whenever the dense weights fit its byte budget (`maxBytes`).
  *
  *   {
  *     "version": 1,
@@ -26,14 +25,18 @@
  * per layer: one byte a weight, and the square root spends the levels on the small weights that make up
  * most of an attention map (absolute error ≤ scale/255, about 0.4 % of the layer's largest weight; a
  * weight of 1/128 comes back within 5 %). `float16` keeps about three significant digits (relative
- * error ≤ 2⁻¹¹) at two bytes; `float32` is exact at four. 24 layers × 16 heads × 128² tokens is
- * 6.3 M weights: 8.4 MB of base64 as uint8-sqrt, against roughly 60 MB as JSON numbers.
+ * error ≤ 2⁻¹¹) at two bytes; `float32` is exact at four.
  */
 
-import { base64Decode, base64Encode, floatsFromBytes, halvesToFloats, littleEndianBytes, toHalf } from "./codecs";
+import { chooseThreshold, decodeSparse, describe, encodeSparse, SPARSE_ENCODING, weightStats, type Omitted, type SparseFields } from "./attention-sparse";
+import { base64Decode, base64Encode, floatsFromBytes, halvesToFloats, littleEndianBytes, toHalf, utf8Length } from "./codecs";
 
+export type { Omitted } from "./attention-sparse";
 export const ATTENTION_MIME = "application/vnd.lukelab.attention+json";
-export const ATTENTION_SCHEMA_VERSION = 1;
+/** The newest payload version the decoder reads (it reads 1 and 2). */
+export const ATTENTION_SCHEMA_VERSION = 2;
+/** The default byte budget of an encoded payload (its JSON text, UTF-8). */
+export const DEFAULT_MAX_BYTES = 5_000_000;
 
 export type AttentionEncoding = "uint8-sqrt" | "float16" | "float32";
 export const ATTENTION_ENCODINGS: readonly AttentionEncoding[] = ["uint8-sqrt", "float16", "float32"];
@@ -53,7 +56,7 @@ export const LIMITS = {
 
 /** The wire format (JSON). */
 export interface AttentionPayload {
-  version: 1;
+  version: 1 | 2;
   title?: string;
   words: string[];
   entities: string[];
@@ -61,12 +64,14 @@ export interface AttentionPayload {
   segmentBoundary?: number | null;
   layers: number[];
   heads: number;
-  attention: {
-    encoding: AttentionEncoding;
-    shape: [number, number, number, number];
-    scales?: number[];
-    data: string;
-  };
+  attention: DenseFields | SparseFields;
+}
+
+export interface DenseFields {
+  encoding: AttentionEncoding;
+  shape: [number, number, number, number];
+  scales?: number[];
+  data: string;
 }
 
 /** A decoded payload: token lists and a reader for the weights. */
@@ -83,7 +88,9 @@ export interface Attention {
   /** The model's layer numbers, one per included layer. */
   layers: number[];
   heads: number;
-  encoding: AttentionEncoding;
+  encoding: AttentionEncoding | typeof SPARSE_ENCODING;
+  /** What a sparse payload left out (null: every weight is stored). */
+  omitted: Omitted | null;
   /** Bytes of encoded weights this payload carries. */
   byteLength: number;
   /** The [query][key] weights of one included layer (0-based position in `layers`) and head: tokens² values. */
@@ -114,7 +121,10 @@ export interface EncodeInput {
   heads: number;
   /** Row-major [layer][head][query][key] over words then entities; length layers·heads·tokens². */
   weights: ArrayLike<number>;
+  /** The dense encoding, used when the payload fits `maxBytes`. */
   encoding?: AttentionEncoding;
+  /** Byte budget of the payload's JSON (default DEFAULT_MAX_BYTES); over it, only the strongest links are kept (version 2). */
+  maxBytes?: number;
 }
 
 /** Encodes flat weights into the wire format. Throws on inconsistent sizes (a kernel-side mistake). */
@@ -130,6 +140,23 @@ export function encodeAttentionPayload(input: EncodeInput): AttentionPayload {
     );
   }
   const encoding = input.encoding ?? "uint8-sqrt";
+  const payload: AttentionPayload = {
+    version: 1,
+    words: input.words,
+    entities,
+    layers,
+    heads,
+    attention: { encoding, shape: [layers.length, heads, n, n], data: "" },
+  };
+  if (input.title !== undefined) payload.title = input.title;
+  if (input.entitySpans !== undefined) payload.entitySpans = input.entitySpans;
+  if (input.segmentBoundary !== undefined && input.segmentBoundary !== null) payload.segmentBoundary = input.segmentBoundary;
+  const maxBytes = input.maxBytes ?? DEFAULT_MAX_BYTES;
+  const fixed = utf8Length(JSON.stringify(payload)) + 24 * layers.length + 16;
+  const bytesPerValue = encoding === "uint8-sqrt" ? 1 : encoding === "float16" ? 2 : 4;
+  if (fixed + 4 * Math.ceil((input.weights.length * bytesPerValue) / 3) > maxBytes && ATTENTION_ENCODINGS.includes(encoding)) {
+    return sparsePayload(payload, input.weights, maxBytes);
+  }
   const perLayer = heads * n * n;
   let bytes: Uint8Array;
   let scales: number[] | undefined;
@@ -155,19 +182,30 @@ export function encodeAttentionPayload(input: EncodeInput): AttentionPayload {
   } else {
     throw new Error(`attention encoding: expected one of ${ATTENTION_ENCODINGS.join(", ")}, found ${JSON.stringify(encoding)}`);
   }
-  const payload: AttentionPayload = {
-    version: ATTENTION_SCHEMA_VERSION,
-    words: input.words,
-    entities,
-    layers,
-    heads,
-    attention: { encoding, shape: [layers.length, heads, n, n], data: base64Encode(bytes) },
-  };
-  if (scales) payload.attention.scales = scales;
-  if (input.title !== undefined) payload.title = input.title;
-  if (input.entitySpans !== undefined) payload.entitySpans = input.entitySpans;
-  if (input.segmentBoundary !== undefined && input.segmentBoundary !== null) payload.segmentBoundary = input.segmentBoundary;
+  const fields: DenseFields = { encoding, shape: [layers.length, heads, n, n], data: base64Encode(bytes) };
+  if (scales) fields.scales = scales;
+  payload.attention = fields;
   return payload;
+}
+
+/** Version 2: the weights at or above the smallest threshold that keeps the JSON within `maxBytes`. */
+function sparsePayload(payload: AttentionPayload, values: ArrayLike<number>, maxBytes: number): AttentionPayload {
+  const weights = values instanceof Float32Array ? values : Float32Array.from(values);
+  const [layers, heads, n] = payload.attention.shape;
+  const d = { layers, heads, tokens: n };
+  const stats = weightStats(weights, d);
+  const meta = (fields: SparseFields) => ({ ...payload, version: 2 as const, attention: fields });
+  const share = 0.123456; // as long as a share written with 6 digits
+  const empty: SparseFields = { encoding: SPARSE_ENCODING, shape: [layers, heads, n, n], threshold: share, scales: stats.layerMax, counts: "", keys: "", values: "", omitted: { share, heads: Array(layers * heads).fill(share) } };
+  const fixed = utf8Length(JSON.stringify(meta(empty)));
+  let threshold = chooseThreshold(stats, d, maxBytes, fixed);
+  for (;;) {
+    const out = meta(encodeSparse(weights, d, threshold, stats));
+    // The estimate is a few per cent either way; above the budget, raise the threshold and encode again.
+    const size = utf8Length(JSON.stringify(out));
+    if (size <= maxBytes || threshold > stats.layerMax.reduce((a, b) => Math.max(a, b), 0)) return out;
+    threshold = chooseThreshold(stats, d, maxBytes - (size - maxBytes) - 1024, fixed, threshold);
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -211,14 +249,6 @@ function decodeUnsafe(input: unknown): DecodeResult {
   }
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
-  return typeof v;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -244,8 +274,8 @@ function strings(v: unknown, path: string, max: number): string[] {
 
 function readPayload(v: unknown): Attention {
   if (!isObject(v)) throw new Invalid("", `expected an attention payload object, found ${describe(v)}`);
-  if (v.version !== ATTENTION_SCHEMA_VERSION) {
-    throw new Invalid("version", `version: this renderer reads attention payload version ${ATTENTION_SCHEMA_VERSION}, found ${describe(v.version)}`);
+  if (v.version !== 1 && v.version !== 2) {
+    throw new Invalid("version", `version: this renderer reads attention payload versions 1 and 2, found ${describe(v.version)}`);
   }
   let title = "";
   if (v.title !== undefined) {
@@ -284,9 +314,10 @@ function readPayload(v: unknown): Attention {
 
   const att = v.attention;
   if (!isObject(att)) throw new Invalid("attention", `attention: expected an object with encoding, shape and data, found ${describe(att)}`);
-  const encoding = att.encoding;
-  if (typeof encoding !== "string" || !(ATTENTION_ENCODINGS as readonly string[]).includes(encoding)) {
-    throw new Invalid("attention.encoding", `attention.encoding: expected one of ${ATTENTION_ENCODINGS.join(", ")}, found ${describe(encoding)}`);
+  const encoding = att.encoding; // sparse-log8 in version 2 only: a version 1 reader refuses it by the version
+  const encodings: string[] = v.version === 2 ? [...ATTENTION_ENCODINGS, SPARSE_ENCODING] : [...ATTENTION_ENCODINGS];
+  if (typeof encoding !== "string" || !encodings.includes(encoding)) {
+    throw new Invalid("attention.encoding", `attention.encoding: expected one of ${encodings.join(", ")} (version ${v.version}), found ${describe(encoding)}`);
   }
   const shape = att.shape;
   if (!Array.isArray(shape) || shape.length !== 4) {
@@ -302,6 +333,13 @@ function readPayload(v: unknown): Attention {
   const values = layers.length * heads * n * n;
   if (values > LIMITS.maxValues) {
     throw new Invalid("attention.shape", `attention.shape: ${values} weights is more than the limit of ${LIMITS.maxValues}`);
+  }
+  const meta = { title, words, entities, entitySpans, segmentBoundary, layers, heads };
+  if (encoding === SPARSE_ENCODING) {
+    const sparse = decodeSparse(att, { layers: layers.length, heads, tokens: n }, LIMITS.maxValues, (path, message) => {
+      throw new Invalid(path, message);
+    });
+    return makeAttention({ ...meta, encoding, omitted: sparse.omitted, byteLength: sparse.byteLength }, sparse.read, sparse.one);
   }
   const bytesPerValue = encoding === "uint8-sqrt" ? 1 : encoding === "float16" ? 2 : 4;
   if (typeof att.data !== "string") throw new Invalid("attention.data", `attention.data: expected a base64 string, found ${describe(att.data)}`);
@@ -351,13 +389,14 @@ function readPayload(v: unknown): Attention {
     read = (offset, out) => out.set(floats.subarray(offset, offset + out.length));
     one = (i) => floats[i];
   }
-  return makeAttention({ title, words, entities, entitySpans, segmentBoundary, layers, heads, encoding: encoding as AttentionEncoding, byteLength: bytes.length }, read, one);
+  return makeAttention({ ...meta, encoding: encoding as AttentionEncoding, omitted: null, byteLength: bytes.length }, read, one);
 }
 
 function makeAttention(
   meta: Omit<Attention, "matrix" | "weight" | "tokens" | "numWords">,
   read: (offset: number, out: Float32Array) => void,
   one: (index: number) => number,
+  flat?: Float32Array,
 ): Attention {
   const n = meta.words.length + meta.entities.length;
   const heads = meta.heads;
@@ -376,6 +415,7 @@ function makeAttention(
     matrix(layer, head) {
       check(layer, head);
       const key = layer * heads + head;
+      if (flat) return flat.subarray(key * n * n, (key + 1) * n * n); // weights held as they are: no copy
       let m = cache.get(key);
       if (!m) {
         m = new Float32Array(n * n);
@@ -390,6 +430,14 @@ function makeAttention(
       return one(((layer * heads + head) * n + query) * n + key);
     },
   };
+}
+
+/** Flat weights (a Float32Array, checked by the caller) read as a decoded payload, without encoding them. */
+export function denseAttention(input: EncodeInput & { weights: Float32Array }): Attention {
+  const w = input.weights, entities = input.entities ?? [];
+  const layers = input.layers ?? Array.from({ length: Math.round(w.length / Math.max(1, input.heads * (input.words.length + entities.length) ** 2)) }, (_, i) => i);
+  const meta = { title: input.title ?? "", words: input.words, entities, entitySpans: input.entitySpans ?? entities.map(() => []), segmentBoundary: input.segmentBoundary ?? null };
+  return makeAttention({ ...meta, layers, heads: input.heads, encoding: "float32", omitted: null, byteLength: w.byteLength }, (o, out) => out.set(w.subarray(o, o + out.length)), (i) => w[i], w);
 }
 
 /** Decodes a payload that the caller knows to be good (tests, the kernel's static image); throws otherwise. */

@@ -92,23 +92,28 @@ const B64_INDEX = (() => {
   return t;
 })();
 
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+
 export function base64Encode(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const chunk = 3 * 8192;
-  for (let start = 0; start < bytes.length; start += chunk) {
-    const end = Math.min(bytes.length, start + chunk);
-    let s = "";
-    for (let i = start; i < end; i += 3) {
-      const a = bytes[i];
-      const b = i + 1 < end ? bytes[i + 1] : 0;
-      const c = i + 2 < end ? bytes[i + 2] : 0;
-      s += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)];
-      s += i + 1 < end ? B64[((b & 15) << 2) | (c >> 6)] : "=";
-      s += i + 2 < end ? B64[c & 63] : "=";
-    }
-    parts.push(s);
+  // ASCII codes into one buffer, then one decode into a string: no string concatenation per character.
+  const out = new Uint8Array(4 * Math.ceil(bytes.length / 3));
+  const whole = bytes.length - (bytes.length % 3);
+  let o = 0;
+  for (let i = 0; i < whole; i += 3) {
+    const t = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = B64_CODES[t >> 18];
+    out[o++] = B64_CODES[(t >> 12) & 63];
+    out[o++] = B64_CODES[(t >> 6) & 63];
+    out[o++] = B64_CODES[t & 63];
   }
-  return parts.join("");
+  if (whole < bytes.length) {
+    const a = bytes[whole], b = whole + 1 < bytes.length ? bytes[whole + 1] : 0;
+    out[o++] = B64_CODES[a >> 2];
+    out[o++] = B64_CODES[((a & 3) << 4) | (b >> 4)];
+    out[o++] = whole + 1 < bytes.length ? B64_CODES[(b & 15) << 2] : 61;
+    out[o++] = 61;
+  }
+  return new TextDecoder("latin1").decode(out);
 }
 
 /** Bytes from standard base64 with padding; null when the text is not base64. */
@@ -133,4 +138,44 @@ export function base64Decode(text: string): Uint8Array | null {
     if (o < out.length) out[o++] = triple & 255;
   }
   return out;
+}
+
+/** Unsigned LEB128 varints (7 bits a byte, low first), as protobuf writes them. */
+export function writeVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[at++] = value;
+  return at;
+}
+
+/**
+ * Reads `count` varints of at most `maxValue` each into `into`; returns the bytes read, or a negative
+ * number -(1 + index) for the first varint that is cut off or larger than `maxValue`.
+ */
+export function readVarints(bytes: Uint8Array, count: number, maxValue: number, into: Uint32Array | Uint16Array): number {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    let value = 0, shift = 0, b: number;
+    do {
+      if (at >= bytes.length || shift > 28) return -(1 + i);
+      b = bytes[at++];
+      value += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    if (value > maxValue) return -(1 + i);
+    into[i] = value;
+  }
+  return at;
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) bytes += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2; // a surrogate pair: 4 bytes
+  }
+  return bytes;
 }

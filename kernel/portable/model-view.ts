@@ -74,7 +74,8 @@ export function modelGridScene(att: Attention, g: GridLayout, filter: LinkFilter
           let best = 0;
           for (let q = qa; q < qb && q < n; q++) {
             const row = q * n;
-            for (let k = ka; k < kb && k < n; k++) if (mask[row + k] && m[row + k] > best) best = m[row + k];
+            if (everything) for (let k = ka; k < kb && k < n; k++) best = Math.max(best, m[row + k]);
+            else for (let k = ka; k < kb && k < n; k++) if (mask[row + k] && m[row + k] > best) best = m[row + k];
           }
           pooled[py * c + px] = best;
         }

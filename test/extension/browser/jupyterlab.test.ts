@@ -11,11 +11,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { attentionNotebook } from "./notebook";
+import { attentionNotebook, fullLengthNotebook } from "./notebook";
 import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
 
 const MIME = "application/vnd.lukelab.attention+json";
 const NOTEBOOK = "attention-test.ipynb";
+const FULL_LENGTH = "attention-512.ipynb";
 
 let lab: Lab;
 let browser: Browser;
@@ -26,6 +27,7 @@ before(async () => {
   lab = new Lab();
   await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
   writeFileSync(join(lab.root, NOTEBOOK), JSON.stringify(attentionNotebook(), null, 1));
+  writeFileSync(join(lab.root, FULL_LENGTH), JSON.stringify(fullLengthNotebook(), null, 1));
 });
 
 after(async () => {
@@ -33,8 +35,9 @@ after(async () => {
   await lab?.stop();
 });
 
-async function openNotebook(page: Page): Promise<void> {
-  await page.goto(lab.url(`/lab/tree/${NOTEBOOK}`));
+/** Opens a notebook; `workspace` names a JupyterLab workspace of its own (no other test's tabs restored). */
+async function openNotebook(page: Page, name = NOTEBOOK, workspace?: string): Promise<void> {
+  await page.goto(lab.url(workspace ? `/lab/workspaces/${workspace}/tree/${name}` : `/lab/tree/${name}`));
   await page.waitForFunction(() => (globalThis as any).jupyterapp?.shell?.currentWidget?.content?.widgets?.length > 0, null, { timeout: 90_000 });
 }
 
@@ -229,6 +232,70 @@ test("attention views in JupyterLab: LUKE forward pass, views, hover, click, key
   await shot(page2, "10-extension-disabled-stored-image", ".jp-Cell >> nth=1");
   await plainContext.close();
   lab.setDisabled([]);
+});
+
+test("full length: a 512-token output of 12 layers × 12 heads renders, says what it left out, and is saved within 5 MB", { timeout: 300_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const errors = recordErrors(page);
+  // Main-thread tasks over 50 ms, from the page's start.
+  await page.addInitScript(() => {
+    const g = globalThis as any;
+    g.__longTasks = [];
+    new PerformanceObserver((list) => g.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration })))).observe({ type: "longtask" as never, buffered: true });
+  });
+  await openNotebook(page, FULL_LENGTH, "full-length");
+  await kernelReady(page);
+  await page.evaluate(() => void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+  // Only this notebook's outputs, should another notebook be open in a hidden tab.
+  const ready = `.lukelab-attention[data-state="ready"] >> visible=true`;
+  const view = page.locator(ready);
+  // The output arrives once the kernel has made it: long tasks are counted from then on.
+  await page.locator(".lukelab-attention >> visible=true").first().waitFor({ timeout: 180_000 });
+  const arrived = await page.evaluate(() => performance.now());
+  await view.first().waitFor({ timeout: 60_000 });
+  const renderMs = Number(await view.getAttribute("data-render-ms"));
+  assert.equal(await view.locator(".lukelab-attention-head").count(), 12);
+  const omitted = (await view.locator(".lukelab-attention-omitted").textContent()) ?? "";
+  assert.match(omitted, /^Links below 0\.\d+ are not stored \(the output's size budget\): \d+\.\d % of the attention mass, \d+\.\d % in this layer; [\d,]+ links kept\.$/);
+  const kernelMs = Number(/kernel ms (\d+)/.exec((await page.locator(".jp-Cell >> visible=true").first().locator(".jp-OutputArea-output").allTextContents()).join(" "))?.[1]);
+  await shot(page, "12-512-tokens-head-view", ready);
+
+  // Layer switches: change → painted (two frames later).
+  const switches: number[] = [];
+  for (const layer of [5, 11, 0, 7]) {
+    switches.push(
+      await view.locator(`select[aria-label="Layer"]`).evaluate(async (select: any, value) => {
+        const t0 = performance.now();
+        select.value = String(value);
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+        const frame = (globalThis as any).requestAnimationFrame;
+        await new Promise((r) => frame(() => frame(r)));
+        return performance.now() - t0;
+      }, layer),
+    );
+  }
+  assert.match((await view.locator(".lukelab-attention-omitted").textContent()) ?? "", /in this layer/);
+  // The model view draws every head of every layer.
+  await view.locator(`.lukelab-attention-tab[data-view="model"]`).click();
+  await view.locator(`canvas[data-role="model-view"]`).waitFor();
+  assert.doesNotMatch((await view.locator(".lukelab-attention-omitted").textContent()) ?? "", /in this layer/);
+  await shot(page, "13-512-tokens-model-view", ready);
+  const longTasks: { start: number; ms: number }[] = await page.evaluate(() => (globalThis as any).__longTasks);
+  const after = longTasks.filter((t) => t.start + t.ms >= arrived).map((t) => Math.round(t.ms));
+  const timings = { kernelMs, renderMs, layerSwitchMs: switches.map(Math.round), longTasksAfterOutputMs: after, overHundred: after.filter((ms) => ms > 100).length };
+  writeFileSync(join(ARTIFACTS, "timings-12x12x512.json"), JSON.stringify(timings, null, 2));
+  console.log(`# 12×12×512 in JupyterLab: kernel ${kernelMs} ms, first render ${renderMs} ms, layer switches ${timings.layerSwitchMs.join(", ")} ms, long tasks after the output arrived: [${after.join(", ")}] ms`);
+  assert.ok(kernelMs > 0 && renderMs > 0, `times recorded: ${JSON.stringify(timings)}`);
+
+  // Saved, the notebook stays within the budget (the payload, the PNG, the text and the notebook around them).
+  await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("docmanager:save"));
+  await page.waitForFunction(() => !(globalThis as any).jupyterapp.shell.currentWidget.context.model.dirty, null, { timeout: 30_000 });
+  const bytes = readFileSync(join(lab.root, FULL_LENGTH)).length;
+  console.log(`# 12×12×512 saved notebook: ${bytes} bytes`);
+  assert.ok(bytes <= 5_000_000 + 20_000, `saved notebook of ${bytes} bytes (the output's budget is 5 MB; the cells' source is the rest)`);
+  assert.deepEqual(errors, [], `browser console errors:\n${errors.join("\n")}`);
+  await context.close();
 });
 
 async function pressed(view: ReturnType<Page["locator"]>): Promise<(string | null)[]> {
