@@ -154,6 +154,9 @@ export class RunsLoader {
     /** The root's runs-index.json, for the sweep's state files. */
     let rootIndex: Scope | undefined;
     const list = async (dir: string, modified?: string): Promise<Entry[]> => {
+      // Listed already in this load (state/, read for the statuses before the walk reaches it).
+      const now = listed.get(dir);
+      if (now && modified !== undefined && now.modified === modified) return now.entries;
       const cached = this.listings.get(dir);
       const reuse = !options.relist && modified !== undefined && cached?.modified === modified && !cached.entries.some((e) => e.type === "directory");
       const entries = reuse ? cached!.entries : byName(await this.source.list(dir));
