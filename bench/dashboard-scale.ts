@@ -3,14 +3,15 @@
  * (about 2 MB each, as a run on the full Open Entity dev and test sets writes them), with the
  * results-summary.json runs write beside them (--summaries=0: without, as runs of older versions)
  * and the folder's runs-index.json (--index=0: without, as a folder nobody indexed), as a sweep's folder
- * with a state file per run (--sweep=1; the index then records them too), generated into a
+ * with a state file per run (--sweep=1; the index then records them too, unless --state-index=0: the
+ * state files written after the index, as with an index of an older version), generated into a
  * temporary JupyterLab root by test/extension/big-runs.ts; the time from running
  * `lukelab:open-runs-dashboard` to the table being shown, then of a reload with nothing changed (a
  * poll), of the Refresh button (every folder listed again) and of a poll after a run was rewritten.
  * Real JupyterLab from .venv, Debian's Chromium; nothing is asserted, the numbers are printed with the
  * machine's load average.
  *
- *   npm run build && node lib/bench/dashboard-scale.js [--runs=500] [--rows=9000] [--summaries=1] [--index=1] [--sweep=0]
+ *   npm run build && node lib/bench/dashboard-scale.js [--runs=500] [--rows=9000] [--summaries=1] [--index=1] [--sweep=0] [--state-index=1]
  *
  * --rows: dev and test examples per run (9 labels each; the default 9000 makes about 2 MB of JSON per run).
  */
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const summaries = arg("summaries", 1) !== 0;
   const index = arg("index", 1) !== 0;
   const sweep = arg("sweep", 0) !== 0;
+  const stateIndex = arg("state-index", 1) !== 0;
   const lab = new Lab();
   await lab.start();
   const browser = await launchChromium();
@@ -38,12 +40,14 @@ async function main(): Promise<void> {
     const big = writeBigRuns(join(lab.root, "big"), { runs, rows: arg("rows", 9000), summaries });
     console.log(`wrote ${runs} runs ${summaries ? "with" : "without"} summaries, ${(big.bytes / runs / 1e6).toFixed(2)} MB each (${(big.bytes / 1e9).toFixed(2)} GB) in ${big.seconds.toFixed(1)} s`);
     // A sweep: the first run still running when the index is made, done (state file replaced) before the last poll.
-    if (sweep) writeSweepState(join(lab.root, "big"), big.folders, (f) => (f === big.folders[0] ? "running" : "done"));
+    const states = () => writeSweepState(join(lab.root, "big"), big.folders, (f) => (f === big.folders[0] ? "running" : "done"));
+    if (sweep && stateIndex) states();
     if (index) {
       const t0 = Date.now();
       const update = updateRunsIndex(join(lab.root, "big"));
       console.log(`runs-index.json of ${update.runs} runs and ${update.states} state files (${(statSync(update.file).size / 1e6).toFixed(2)} MB) written in ${seconds(Date.now() - t0)}`);
     }
+    if (sweep && !stateIndex) states();
     const contents: string[] = [];
     page.on("request", (r) => {
       const path = decodeURIComponent(new URL(r.url()).pathname);
