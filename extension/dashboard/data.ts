@@ -6,7 +6,8 @@
  * results-summary.json when that describes the results.json beside it (same size and time), else from
  * results.json itself, or from the folder's runs-index.json without reading the run folder at all
  * while the folder's listed time is the one the index entry records (kernel/tasks/entity-typing/runs-index.ts);
- * the per-example data is read when a run's details need it (`full`). A reload
+ * the per-example data is read when a run's details need it (`full`); a sweep's state files likewise
+ * come from the index while state/'s listing gives each the size and time its entry records. A reload
  * lists the folder again, lists again only the run folders whose time changed, and fetches only the
  * files whose time or size changed, a few at a time, so a refresh while a sweep runs costs little.
  */
@@ -26,7 +27,7 @@ import type { EntityTypingResults } from "../../kernel/tasks/entity-typing/resul
 import { runStatus } from "../../kernel/sweep/run-status";
 import { parseJsonText } from "../../kernel/io/json-text";
 import { parseSummary, SUMMARY_FILE, summaryMatches, type ResultsSummary } from "../../kernel/tasks/entity-typing/results-summary";
-import { indexEntryMatches, parseRunsIndex, RUNS_INDEX_FILE, type RunsIndex } from "../../kernel/tasks/entity-typing/runs-index";
+import { indexEntryMatches, parseRunsIndex, RUNS_INDEX_FILE, STATE_FOLDER, stateEntryMatches, type RunsIndex, type StateFileEntry } from "../../kernel/tasks/entity-typing/runs-index";
 import { PROGRESS_FILE, validateProgress, type RunProgress } from "../../kernel/tasks/entity-typing/progress";
 import type { RunState, RunStatus } from "../../kernel/sweep/run-status";
 
@@ -75,7 +76,6 @@ export interface DashboardData {
   changed: boolean;
 }
 
-const STATE_DIR = "state";
 const join = (a: string, b: string) => (a === "" ? b : `${a}/${b}`);
 const relativeTo = (root: string, path: string) => (root === "" ? path : path.slice(root.length + 1));
 
@@ -104,7 +104,8 @@ export class RunsLoader {
   private cache = new Map<string, Cached>();
   /** Each folder's entries at the last load, with the folder's time as its parent listed it. */
   private listings = new Map<string, { modified: string; entries: Entry[] }>();
-  private stateCache = new Map<string, { modified: string; state?: RunState; problem?: string }>();
+  /** Each state file's status input, with the listed time and size it was read (or taken from the index) for. */
+  private stateCache = new Map<string, { key: string; state?: RunState; problem?: string }>();
   private progressCache = new Map<string, { modified: string; progress?: RunProgress }>();
   /** Each runs-index.json read, by path, with the listed time and size it was read at (no index: broken). */
   private indexCache = new Map<string, { key: string; index?: RunsIndex }>();
@@ -150,7 +151,12 @@ export class RunsLoader {
         })()).then((index) => (index ? { base: dir, index } : undefined));
     };
     const listed = new Map<string, { modified: string; entries: Entry[] }>();
+    /** The root's runs-index.json, for the sweep's state files. */
+    let rootIndex: Scope | undefined;
     const list = async (dir: string, modified?: string): Promise<Entry[]> => {
+      // Listed already in this load (state/, read for the statuses before the walk reaches it).
+      const now = listed.get(dir);
+      if (now && modified !== undefined && now.modified === modified) return now.entries;
       const cached = this.listings.get(dir);
       const reuse = !options.relist && modified !== undefined && cached?.modified === modified && !cached.entries.some((e) => e.type === "directory");
       const entries = reuse ? cached!.entries : byName(await this.source.list(dir));
@@ -182,6 +188,7 @@ export class RunsLoader {
       if (known) return known;
       const entries = await list(dir, modified);
       scope = indexOf(dir, entries) ?? scope;
+      if (dir === this.root) rootIndex = scope;
       const here = entries.filter((e) => e.type === "file" && e.name === RESULTS_FILE);
       const progress = entries.find((e) => e.type === "file" && e.name === PROGRESS_FILE);
       const summary = entries.find((e) => e.type === "file" && e.name === SUMMARY_FILE);
@@ -189,7 +196,7 @@ export class RunsLoader {
       if (progress && !here.length) progressEntries.push(progress);
       const folders = entries.filter((e) => e.type === "directory");
       if (dir === this.root) {
-        const state = folders.find((e) => e.name === STATE_DIR);
+        const state = folders.find((e) => e.name === STATE_FOLDER);
         if (state) stateEntries = (await list(state.path, state.modified)).filter((e) => e.type === "file" && e.name.endsWith(".json"));
       }
       const below: Entry[][] = new Array(folders.length);
@@ -240,7 +247,7 @@ export class RunsLoader {
       }),
     );
     const { columns, parameters } = runColumns(runs);
-    const status = await this.statuses(stateEntries, runs, skipped);
+    const status = await this.statuses(stateEntries, runs, skipped, async () => (await rootIndex?.())?.index.state_files);
     const signature = JSON.stringify([files, progressEntries, stateEntries].map((list) => list.map((e) => [e.path, e.modified])));
     const changed = signature !== this.lastSeen;
     this.lastSeen = signature;
@@ -292,20 +299,31 @@ export class RunsLoader {
     return full;
   }
 
-  /** Each state file's run, with the status observeRun would give it (owners cannot be checked from here). */
-  private async statuses(entries: Entry[], runs: RunRecord[], skipped: SkippedRun[]): Promise<Map<string, RunStatusView>> {
+  /**
+   * Each state file's run, with the status observeRun would give it (owners cannot be checked from here).
+   * A state file listed with the size and time the root's runs-index.json records for it is taken from
+   * the index (`indexed`, read only if some file is not known yet); any other is read.
+   */
+  private async statuses(entries: Entry[], runs: RunRecord[], skipped: SkippedRun[], indexed: () => Promise<Record<string, StateFileEntry> | undefined>): Promise<Map<string, RunStatusView>> {
     const out = new Map<string, RunStatusView>();
-    await Promise.all(
-      entries.map(async (e) => {
-        const cached = this.stateCache.get(e.path);
-        if (cached && cached.modified === e.modified) return;
-        try {
-          this.stateCache.set(e.path, { modified: e.modified, state: JSON.parse(await this.source.read(e.path)) as RunState });
-        } catch (err) {
-          this.stateCache.set(e.path, { modified: e.modified, problem: `${e.path}: ${(err as Error).message}` });
-        }
-      }),
-    );
+    const keyOf = (e: Entry) => JSON.stringify([e.modified, e.size]);
+    const unknown = entries.filter((e) => this.stateCache.get(e.path)?.key !== keyOf(e));
+    const index = unknown.length ? await indexed() : undefined;
+    await eachLimited(unknown, CONCURRENT_READS, async (e) => {
+      const entry = index?.[e.name];
+      if (entry && stateEntryMatches(entry, e.modified, e.size)) {
+        this.stateCache.set(e.path, { key: keyOf(e), state: entry.state as unknown as RunState });
+        return;
+      }
+      try {
+        // Parsed as the index's writer parses it (kernel/io/json-text.ts; its errors name the file).
+        this.stateCache.set(e.path, { key: keyOf(e), state: parseJsonText(await this.source.read(e.path), e.path) as RunState });
+      } catch (err) {
+        this.stateCache.set(e.path, { key: keyOf(e), problem: (err as Error).message });
+      }
+    });
+    const listedPaths = new Set(entries.map((e) => e.path));
+    for (const k of [...this.stateCache.keys()]) if (!listedPaths.has(k)) this.stateCache.delete(k);
     const finished = new Set(runs.map((r) => r.folder));
     const broken = new Map(skipped.map((s) => [runFolder(relativeTo(this.root, s.file)), s.reason]));
     for (const e of entries) {

@@ -13,7 +13,8 @@ export const USAGE = `lukelab analyze index --data-dir RUNS
       its summary (results.json without the per-example logits and training loss) and the folder's
       modification time. The runs dashboard in JupyterLab reads it instead of each run's folder and
       trusts an entry only while the folder's time is unchanged, so a run rewritten since is read from
-      its folder: running this again only makes the dashboard faster.
+      its folder: running this again only makes the dashboard faster. In a sweep's folder it also
+      records the state files (state/*.json) with their size and time, trusted the same way.
 `;
 
 /** A command-line mistake: the CLI prints it with a pointer to the usage and exits with 2. */
@@ -34,6 +35,7 @@ export async function command(argv: readonly string[]): Promise<number> {
   const update = updateRunsIndex(values["data-dir"]);
   const lines = update.left.map((l) => `not indexed ${l.folder}: ${l.reason.split("\n").join("\n    ")}`);
   lines.push(`indexed ${update.runs} run${update.runs === 1 ? "" : "s"} in ${update.file}`);
+  if (update.states > 0) lines.push(`indexed ${update.states} sweep state file${update.states === 1 ? "" : "s"}`);
   process.stdout.write(lines.join("\n") + "\n");
   return update.runs > 0 ? 0 : 1;
 }

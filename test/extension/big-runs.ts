@@ -5,13 +5,16 @@
  * results-summary.json the run loop writes beside it (kernel/tasks/entity-typing/results.ts), unless
  * `summaries` is false (runs written by older versions). The per-example block is made once and shared
  * by every run (only its metrics and options differ), so writing 1 GB is bounded by the disk, not by
- * JSON.stringify; the first run is parsed back and checked as `lukelab analyze` checks it.
+ * JSON.stringify; the first run is parsed back and checked as `lukelab analyze` checks it. With
+ * writeSweepState the folder is a sweep's, with a state file per run.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OPEN_ENTITY_LABELS } from "../../kernel/data/open-entity";
 import { readResults, validateResults, writeResults, type EntityTypingResults } from "../../kernel/tasks/entity-typing/results";
 import { Rng } from "../../kernel/train/random";
+import { writeFileAtomic } from "../../kernel/io/atomic";
+import type { RunState, RunStatus } from "../../kernel/sweep/run-status";
 
 export interface BigRuns {
   folders: string[];
@@ -61,4 +64,35 @@ export function rewriteRun(runDir: string, devF1: number, summaries = true): voi
   results.dev_f1 = devF1;
   if (summaries) writeResults(runDir, JSON.stringify(results) + "\n", results);
   else writeFileSync(file, JSON.stringify(results) + "\n");
+}
+
+/**
+ * Makes `dir` a sweep's folder: a state file (state/<run>.json, as kernel/sweep/state.ts writes it,
+ * renamed into place) for each run, saying `status` (done unless told).
+ */
+export function writeSweepState(dir: string, folders: readonly string[], status: (folder: string) => RunStatus = () => "done"): void {
+  mkdirSync(join(dir, "state"), { recursive: true });
+  folders.forEach((folder, index) => setRunState(dir, folder, status(folder), index));
+}
+
+/** Replaces a run's state file with one saying `status` (as the sweep does when an attempt starts or ends). */
+export function setRunState(dir: string, folder: string, status: RunStatus, index = 0): void {
+  const started = "2026-12-06T10:00:00.000Z";
+  const ended = status === "done" ? "2026-12-06T10:20:00.000Z" : null;
+  const owner = { runner: "local" as const, host: "node-1", pid: 1000 + index };
+  const state: RunState = {
+    format: "lukelab-sweep-state/1",
+    run: folder,
+    index,
+    status,
+    attempts: 1,
+    exitCode: status === "done" ? 0 : null,
+    signal: null,
+    started,
+    ended,
+    log: join(dir, "logs", `${folder}.log`),
+    owner,
+    history: [{ attempt: 1, owner, started, ended, status, exitCode: status === "done" ? 0 : null, signal: null }],
+  };
+  writeFileAtomic(join(dir, "state", `${folder}.json`), JSON.stringify(state, null, 2) + "\n");
 }

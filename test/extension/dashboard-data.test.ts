@@ -4,7 +4,7 @@
  * reasons; sweep statuses from the state files; a reload fetches only the files that changed.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { writeFileAtomic } from "../../kernel/io/atomic";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -211,6 +211,95 @@ test("runs-index.json: the table from the index alone; runs rewritten since, mis
     const d = await new RunsLoader(diskSource(root), "s").load();
     assert.equal(d.columns.dev_f1[1], 0.4321);
     assert.deepEqual(table(d).filter((_, i) => i !== 1), rows.filter((_, i) => i !== 1));
+  }
+});
+
+test("a sweep's state files from runs-index.json: the statuses the files give, a file changed since or not in the index read, live", async () => {
+  const root = join(dir, "state-index");
+  const sweep = writeDashboardSweep(join(root, "s"));
+  const stateDir = join(root, "s", "state");
+  const stateFile = (run: string) => join(stateDir, `${run}.json`);
+  const all = [...sweep.finished, sweep.broken, sweep.queued, sweep.running];
+  const update = updateRunsIndex(join(root, "s"));
+  assert.equal(update.states, all.length);
+  const statuses = (d: { status: Map<string, { status: string; message?: string }> }) => Object.fromEntries([...d.status].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const stateReads = (reads: string[]) => reads.filter((r) => r.startsWith("s/state/")).sort();
+  // The statuses from the state files themselves (Refresh does not use the index), to compare with.
+  const fromFiles = async () => {
+    const r: string[] = [];
+    const d = await new RunsLoader(diskSource(root, r), "s").load({ relist: true });
+    assert.equal(stateReads(r).length, readdirSync(stateDir).length);
+    return statuses(d);
+  };
+  const expected = await fromFiles();
+  assert.equal(expected[sweep.running].status, "running");
+
+  // With the index current: state/ listed once, no state file read, the same statuses.
+  const reads: string[] = [];
+  const lists: string[] = [];
+  const loader = new RunsLoader(diskSource(root, reads, lists), "s");
+  const data = await loader.load();
+  assert.deepEqual(statuses(data), expected);
+  assert.deepEqual(stateReads(reads), []);
+  assert.ok(lists.includes("s/state"));
+
+  // The running run ends (its state file replaced, as lukelab writes it): the live reload reads that
+  // file alone and shows its new status; a fresh load does the same.
+  const ended = JSON.parse(readFileSync(stateFile(sweep.running), "utf8"));
+  Object.assign(ended, { status: "failed", message: "exited with code 3", exitCode: 3 });
+  writeFileAtomic(stateFile(sweep.running), JSON.stringify(ended));
+  reads.length = 0;
+  const live = await loader.load();
+  assert.deepEqual(stateReads(reads), [`s/state/${sweep.running}.json`]);
+  assert.equal(live.changed, true);
+  assert.deepEqual(live.status.get(sweep.running), { folder: sweep.running, status: "failed", message: "exited with code 3" });
+  const changedExpected = await fromFiles();
+  assert.deepEqual(statuses(live), changedExpected);
+  const r1: string[] = [];
+  assert.deepEqual(statuses(await new RunsLoader(diskSource(root, r1), "s").load()), changedExpected);
+  assert.deepEqual(stateReads(r1), [`s/state/${sweep.running}.json`]);
+  // The sweep's update as that run ends records the new file; the others' entries are kept.
+  assert.equal(updateRunsIndex(join(root, "s"), [sweep.running]).states, all.length);
+  const r2: string[] = [];
+  assert.deepEqual(statuses(await new RunsLoader(diskSource(root, r2), "s").load()), changedExpected);
+  assert.deepEqual(stateReads(r2), []);
+
+  // A state file rewritten with the same size (its time moved), one added after the index, and one
+  // that is not JSON: each read from its file; the others from the index.
+  const queued = JSON.parse(readFileSync(stateFile(sweep.queued), "utf8"));
+  queued.status = "paused"; // same length as "queued": only the time tells
+  writeFileAtomic(stateFile(sweep.queued), JSON.stringify(queued));
+  writeFileSync(stateFile("lr_0.5-seed_10"), JSON.stringify({ ...queued, run: "lr_0.5-seed_10", status: "queued" }));
+  writeFileSync(stateFile(sweep.finished[0]), '{"status": "done",');
+  const r3: string[] = [];
+  const mixed = await new RunsLoader(diskSource(root, r3), "s").load();
+  assert.deepEqual(stateReads(r3), [sweep.finished[0], "lr_0.5-seed_10", sweep.queued].map((run) => `s/state/${run}.json`).sort());
+  assert.deepEqual(statuses(mixed), await fromFiles());
+  assert.equal(mixed.status.get(sweep.queued)?.status, "paused");
+  assert.equal(mixed.status.get("lr_0.5-seed_10")?.status, "queued");
+  assert.equal(mixed.status.get(sweep.finished[0])?.status, "pending");
+  assert.match(mixed.status.get(sweep.finished[0])?.message ?? "", /state\/lr_0\.001-seed_10\.json:1:\d+: /);
+  // The writer leaves the broken file out (a reader reads it) and records the others.
+  assert.equal(updateRunsIndex(join(root, "s")).states, all.length);
+
+  // Entries that do not match or are not valid, and an index that is not one: every such file read,
+  // the statuses still the files'.
+  const index = JSON.parse(readFileSync(join(root, "s", RUNS_INDEX_FILE), "utf8"));
+  const expectedNow = await fromFiles();
+  const entry = index.state_files[`${sweep.finished[1]}.json`];
+  const variants: [string, string[]][] = [
+    ["{ not json", all.concat("lr_0.5-seed_10")],
+    [JSON.stringify({ ...index, state_files: "none" }), all.concat("lr_0.5-seed_10")],
+    // 5 µs off, one byte off, not an object: that file alone.
+    ...[{ ...entry, mtime_ms: entry.mtime_ms + 0.005 }, { ...entry, bytes: entry.bytes + 1 }, { ...entry, state: [1] }].map(
+      (e) => [JSON.stringify({ ...index, state_files: { ...index.state_files, [`${sweep.finished[1]}.json`]: e } }), [sweep.finished[1]]] as [string, string[]],
+    ),
+  ];
+  for (const [text, read] of variants) {
+    writeFileSync(join(root, "s", RUNS_INDEX_FILE), text);
+    const r: string[] = [];
+    assert.deepEqual(statuses(await new RunsLoader(diskSource(root, r), "s").load()), expectedNow);
+    assert.deepEqual(stateReads(r), [...read, sweep.finished[0]].map((run) => `s/state/${run}.json`).filter((p, i, a) => a.indexOf(p) === i).sort());
   }
 });
 

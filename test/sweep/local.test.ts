@@ -96,6 +96,18 @@ test("finished runs are skipped, failed ones rerun only with --retry-failed, at 
   assert.deepEqual(states(out)[2].history.map((a) => a.status), ["failed", "done"]);
   for (const v of report.runs) assert.equal(readResults(join(v.outputDir, "results.json")).training_loss!.length, 11);
   assert.deepEqual(Object.keys(indexed()), report.runs.map((v) => v.name).sort());
+  // It records every state file too; an entry whose file is unchanged since (same size and time; runs
+  // ending together may leave one stale, which the dashboard then reads) holds the file's contents.
+  const stateEntries = parseRunsIndex(readFileSync(join(out, RUNS_INDEX_FILE), "utf8"), RUNS_INDEX_FILE).state_files ?? {};
+  assert.deepEqual(Object.keys(stateEntries), report.runs.map((v) => `${v.name}.json`).sort());
+  let current = 0;
+  for (const [name, entry] of Object.entries(stateEntries)) {
+    const stat = statSync(join(out, "state", name));
+    if (stat.size !== entry.bytes || Math.abs(stat.mtimeMs - entry.mtime_ms) > 0.002) continue;
+    current++;
+    assert.deepEqual(entry.state, JSON.parse(readFileSync(join(out, "state", name), "utf8")), name);
+  }
+  assert.ok(current >= 1, "the last run to end indexed its own state file as it is");
   const status = await sweep(["status", "--output-dir", out, "--json"]);
   assert.deepEqual(JSON.parse(status.stdout).map((v: { status: string }) => v.status), ["done", "done", "done", "done"]);
 });

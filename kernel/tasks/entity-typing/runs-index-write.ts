@@ -13,14 +13,16 @@
  * An entry is made from the run's results-summary.json when it describes the results.json beside it,
  * else from results.json itself (runs of older versions); the folder's time is taken before and after
  * reading and the entry kept only if they agree, and only once the time is old enough that a later
- * change could not share it (file-system clocks tick in milliseconds).
+ * change could not share it (file-system clocks tick in milliseconds). A sweep folder's state files
+ * are recorded with their size and time under the same rule (an entry kept while its file is unchanged).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../../io/atomic";
 import { readResults } from "./results";
 import { parseSummary, resultsSummary, summaryMatches, SUMMARY_FILE, type ResultsSummary } from "./results-summary";
-import { parseRunsIndex, RUNS_INDEX_FILE, RUNS_INDEX_FORMAT, type RunsIndex, type RunsIndexEntry } from "./runs-index";
+import { parseJsonText } from "../../io/json-text";
+import { parseRunsIndex, RUNS_INDEX_FILE, RUNS_INDEX_FORMAT, STATE_FOLDER, type RunsIndex, type RunsIndexEntry, type StateFileEntry } from "./runs-index";
 
 const RESULTS_FILE = "results.json";
 /** A folder changed less than this long ago is waited for before it is indexed (a coarse clock could give a later change the same time). */
@@ -30,6 +32,8 @@ export interface RunsIndexUpdate {
   file: string;
   /** Run folders in the index now. */
   runs: number;
+  /** A sweep's state files in the index now (0 when the folder has no state/ folder). */
+  states: number;
   /** Run folders asked for that have no entry (no valid results.json, or changing while read), with why. */
   left: { folder: string; reason: string }[];
 }
@@ -59,7 +63,7 @@ function readIndex(file: string): RunsIndex {
 
 const sameTime = (a: number, b: number) => Math.abs(a - b) <= 0.002;
 
-/** The folder's time once it is at least SETTLE_MS old (waiting for that), or undefined if it keeps changing. */
+/** The time of the folder (or file) at `dir` once it is at least SETTLE_MS old (waiting for that), or undefined if it keeps changing. */
 function settledTime(dir: string): number | undefined {
   for (let tries = 0; tries < 20; tries++) {
     const time = statSync(dir).mtimeMs;
@@ -68,6 +72,45 @@ function settledTime(dir: string): number | undefined {
     sleep(Math.ceil(SETTLE_MS - Math.max(age, 0)) + 1);
   }
   return undefined;
+}
+
+/**
+ * The state files of the sweep folder `root` (state/*.json) as they are now, undefined when there is no
+ * state/ folder: entries of `old` are kept while their file's size and time are unchanged, the others
+ * read again; a file that keeps changing, changes while read or is not a JSON object is left out (a
+ * reader reads it).
+ */
+function stateFileEntries(root: string, old: Record<string, StateFileEntry> | undefined): Record<string, StateFileEntry> | undefined {
+  const dir = join(root, STATE_FOLDER);
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return undefined;
+    names = readdirSync(dir).filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort();
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, StateFileEntry> = {};
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      const stat = statSync(file);
+      const prev = old?.[name];
+      if (prev && prev.bytes === stat.size && sameTime(prev.mtime_ms, stat.mtimeMs)) {
+        out[name] = prev;
+        continue;
+      }
+      const before = settledTime(file);
+      if (before === undefined || !statSync(file).isFile()) continue;
+      const text = readFileSync(file, "utf8");
+      const after = statSync(file);
+      if (!sameTime(before, after.mtimeMs) || Buffer.byteLength(text) !== after.size) continue;
+      const state = parseJsonText(text, file);
+      if (typeof state === "object" && state !== null && !Array.isArray(state)) out[name] = { mtime_ms: before, bytes: after.size, state: state as Record<string, unknown> };
+    } catch {
+      // Gone, or not JSON: a reader reads it and says why.
+    }
+  }
+  return out;
 }
 
 /** The entry of the run folder `dir` as it is now, or why there is none. */
@@ -109,7 +152,8 @@ export function indexEntry(dir: string): RunsIndexEntry | { reason: string } {
 export function updateRunsIndex(root: string, folders?: readonly string[]): RunsIndexUpdate {
   const file = join(root, RUNS_INDEX_FILE);
   const targets = folders ?? findRunFolders(root);
-  const old = folders ? readIndex(file).runs : {};
+  const previous = folders ? readIndex(file) : undefined;
+  const old = previous?.runs ?? {};
   const runs: Record<string, RunsIndexEntry> = {};
   for (const [folder, entry] of Object.entries(old)) {
     if (targets.includes(folder)) continue;
@@ -134,8 +178,11 @@ export function updateRunsIndex(root: string, folders?: readonly string[]): Runs
     }
   }
   const sorted = Object.fromEntries(Object.keys(runs).sort().map((k) => [k, runs[k]]));
-  // No runs and no index yet (a single run's folder, an empty folder): nothing to write.
-  if (Object.keys(sorted).length === 0 && !existsSync(file)) return { file, runs: 0, left };
-  writeFileAtomic(file, JSON.stringify({ format: RUNS_INDEX_FORMAT, runs: sorted }) + "\n");
-  return { file, runs: Object.keys(sorted).length, left };
+  const states = stateFileEntries(root, previous?.state_files);
+  const count = { runs: Object.keys(sorted).length, states: Object.keys(states ?? {}).length };
+  // No runs, no state files and no index yet (a single run's folder, an empty folder): nothing to write.
+  if (count.runs === 0 && count.states === 0 && !existsSync(file)) return { file, ...count, left };
+  const index: RunsIndex = { format: RUNS_INDEX_FORMAT, runs: sorted, ...(states ? { state_files: states } : {}) };
+  writeFileAtomic(file, JSON.stringify(index) + "\n");
+  return { file, ...count, left };
 }

@@ -10,7 +10,12 @@
  * it, is still the recorded one (to the microsecond; a listing less precise than that is never
  * trusted). A run missing from the index, or whose entry is stale or broken, is read as before (its
  * folder listed, its summary or results.json read): a missing, stale, partial or broken index makes a
- * reader slower, never wrong. Written by ./runs-index-write.ts. File-system free: shared by the
+ * reader slower, never wrong.
+ *
+ * In a sweep's folder the index also holds its state files (state/<run>.json, kernel/sweep/state.ts),
+ * each with the time and size it had when it was read: a reader lists state/ once and trusts an entry
+ * only while that file is listed with the recorded size and time (to the microsecond), else it reads
+ * the file (a state file replaced since, running → done, no longer matches). Written by ./runs-index-write.ts. File-system free: shared by the
  * writers and the dashboard.
  */
 import { parseJsonText } from "../../io/json-text";
@@ -18,6 +23,8 @@ import { checkSummary, type ResultsSummary } from "./results-summary";
 
 export const RUNS_INDEX_FILE = "runs-index.json";
 export const RUNS_INDEX_FORMAT = "lukelab-runs-index/1";
+/** A sweep folder's folder of run state files (kernel/sweep/state.ts). */
+export const STATE_FOLDER = "state";
 
 export interface RunsIndexEntry {
   /** The run folder's modification time when the entry was made, milliseconds since 1970 (with the fraction the file system gives). */
@@ -28,10 +35,22 @@ export interface RunsIndexEntry {
   summary: ResultsSummary;
 }
 
+/** A sweep's state file as it was when the index was made. */
+export interface StateFileEntry {
+  /** The file's modification time then, milliseconds since 1970 (with the fraction the file system gives). */
+  mtime_ms: number;
+  /** Its size in bytes then. */
+  bytes: number;
+  /** Its contents then, parsed (a JSON object; the reader applies the sweep's status rule to it as to the file). */
+  state: Record<string, unknown>;
+}
+
 export interface RunsIndex {
   format: typeof RUNS_INDEX_FORMAT;
   /** Entries by run folder, relative to the index's folder, with "/" between names ("run-0001", "lr/run-0001"). */
   runs: Record<string, RunsIndexEntry>;
+  /** A sweep's state files (state/<name>), by file name ("run-0001.json"); absent when the folder is not a sweep. */
+  state_files?: Record<string, StateFileEntry>;
 }
 
 /**
@@ -55,7 +74,20 @@ export function parseRunsIndex(text: string, file: string): RunsIndex {
       // Not a summary: this run is read from its folder.
     }
   }
-  return { format: RUNS_INDEX_FORMAT, runs };
+  const index: RunsIndex = { format: RUNS_INDEX_FORMAT, runs };
+  const states = (value as { state_files?: unknown }).state_files;
+  if (typeof states === "object" && states !== null && !Array.isArray(states)) {
+    index.state_files = {};
+    for (const [name, entry] of Object.entries(states)) {
+      const e = entry as Partial<StateFileEntry> | null;
+      // An entry that is not valid is left out: that state file is read.
+      if (!/^[^/\\]+\.json$/.test(name) || name.startsWith(".") || typeof e !== "object" || e === null) continue;
+      if (typeof e.mtime_ms !== "number" || !Number.isFinite(e.mtime_ms) || !Number.isSafeInteger(e.bytes) || e.bytes! < 0) continue;
+      if (typeof e.state !== "object" || e.state === null || Array.isArray(e.state)) continue;
+      index.state_files[name] = { mtime_ms: e.mtime_ms, bytes: e.bytes!, state: e.state };
+    }
+  }
+  return index;
 }
 
 /** A run folder's key: relative, "/"-separated, no "." or ".." parts. */
@@ -84,7 +116,16 @@ export function listedTime(modified: string): { ms: number; resolutionMs: number
  * writes within its precision would look the same.
  */
 export function indexEntryMatches(entry: RunsIndexEntry, modified: string): boolean {
+  return sameListedTime(entry.folder_mtime_ms, modified);
+}
+
+/** Whether a state file listed with `modified` and `size` is still the one `entry` records (same size, same time to the microsecond). */
+export function stateEntryMatches(entry: StateFileEntry, modified: string, size: number | null | undefined): boolean {
+  return size === entry.bytes && sameListedTime(entry.mtime_ms, modified);
+}
+
+function sameListedTime(recordedMs: number, modified: string): boolean {
   const t = listedTime(modified);
   // Within 2 µs: the server's rounding to the microsecond and floating point on both sides.
-  return t !== undefined && t.resolutionMs <= 0.001 && Math.abs(t.ms - entry.folder_mtime_ms) <= 0.002;
+  return t !== undefined && t.resolutionMs <= 0.001 && Math.abs(t.ms - recordedMs) <= 0.002;
 }
