@@ -2,6 +2,7 @@
 import { describeFocus, headViewLayout, headViewScene, type HeadViewLayout } from "../../kernel/portable/head-view";
 import { gridLayout, hitCell, modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
 import { el } from "../dom";
+import { ScrolledCanvas } from "./band";
 import { paintScene } from "./canvas";
 import { viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
 import * as S from "./state";
@@ -12,6 +13,9 @@ export class ModelPane implements Pane {
   private readonly detail = el("div", "lukelab-attention-detail");
   private readonly detailTitle = el("div", "lukelab-attention-detail-title");
   private readonly detailCanvas = viewCanvas("detail-view", "The opened head. Arrow keys move between tokens.");
+  private readonly detailScroll = el("div", "lukelab-attention-scroll");
+  /** Paints the opened head's rows in sight of its scroll box. */
+  private readonly detailPainter = new ScrolledCanvas(this.detailScroll, this.detailCanvas);
   private grid: GridLayout | null = null;
   private detailLayout: { of: ViewContext["measure"]; layout: HeadViewLayout } | null = null;
 
@@ -34,9 +38,8 @@ export class ModelPane implements Pane {
     wireTokenCanvas(this.detailCanvas, host, () => this.detailLayout?.layout ?? null, "detailFocus", tokens);
     const gridWrap = el("div", "lukelab-attention-scroll");
     gridWrap.append(this.gridCanvas);
-    const detailScroll = el("div", "lukelab-attention-scroll");
-    detailScroll.append(this.detailCanvas);
-    this.detail.append(this.detailTitle, detailScroll);
+    this.detailScroll.append(this.detailCanvas);
+    this.detail.append(this.detailTitle, this.detailScroll);
     this.node.append(gridWrap, this.detail);
   }
 
@@ -55,7 +58,7 @@ export class ModelPane implements Pane {
     if (this.detailLayout?.of !== ctx.measure) this.detailLayout = { of: ctx.measure, layout: headViewLayout(ctx.labels, att.heads, ctx.measure, { linkWidth: 180 }) };
     const only = Array.from({ length: att.heads }, (_, h) => h === head);
     const detail = headViewScene(att, { layer, activeHeads: only, filter: s.filter, focus: s.detailFocus }, this.detailLayout.layout, ctx.labels, ctx.theme);
-    paintScene(this.detailCanvas, detail, ctx.font);
+    this.detailPainter.paint(detail, ctx.font);
     return {
       scene: detail,
       name: `layer${att.layers[layer]}-head${head}`,
