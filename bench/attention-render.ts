@@ -91,7 +91,8 @@ import { LIGHT_THEME } from "/kernel/portable/colours.js";
 import { headViewLayout, headViewScene } from "/kernel/portable/head-view.js";
 import { ALL_LINKS } from "/kernel/portable/links.js";
 import { tokenLabels } from "/kernel/portable/tokens.js";
-import { canvasMeasure, paintScene } from "/extension/attention/canvas.js";
+import { canvasMeasure } from "/extension/attention/canvas.js";
+import { ScrolledCanvas } from "/extension/attention/band.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async () => {
   const text = await (await fetch("/payload.json")).text();
@@ -106,8 +107,15 @@ window.bench = async () => {
   const labels = tokenLabels(att);
   const layout = headViewLayout(labels, att.heads, canvasMeasure("sans-serif"));
   const state = { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null };
+  // The head pane's scroll box (style/index.css: .lukelab-attention-scroll): the rows in sight are painted.
+  const box = document.createElement("div");
+  box.style.cssText = "overflow: auto; max-height: 640px";
   const canvas = document.createElement("canvas");
-  document.body.append(canvas);
+  canvas.style.display = "block";
+  box.append(canvas);
+  document.body.append(box);
+  const painter = new ScrolledCanvas(box, canvas);
+  const paintScene = (_canvas, scene) => painter.paint(scene, "sans-serif");
   const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
   paintScene(canvas, scene, "sans-serif");
   const drawn = performance.now();
@@ -125,10 +133,16 @@ window.bench = async () => {
   paintScene(canvas, headViewScene(att, { ...state, layer: att.layers.length - 1 }, layout, labels, LIGHT_THEME), "sans-serif");
   await frame();
   const layerSwitch = performance.now() - l0;
+  // Scrolling to the last rows: the frame that paints them.
+  const s0 = performance.now();
+  box.scrollTop = box.scrollHeight;
+  await frame();
+  await frame();
+  const scroll = performance.now() - s0;
   await frame();
   observer.disconnect();
   const omitted = att.omitted ? \`links below \${att.omitted.threshold} not stored: \${(100 * att.omitted.share).toFixed(1)} % of the mass\` : "";
-  return { render, sync: drawn - t0, hovers, layerSwitch, notice: scene.notice ?? "", longTasks, omitted };
+  return { render, sync: drawn - t0, hovers, layerSwitch, scroll, notice: scene.notice ?? "", longTasks, omitted };
 };
 </script></body></html>`;
 
@@ -201,7 +215,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
   const server = await serve(src);
   const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; notice: string; longTasks: number[]; omitted: string }[] = [];
+  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string }[] = [];
   const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
   const failures = new Map<string, string>();
   try {
@@ -273,6 +287,7 @@ async function main(): Promise<void> {
       hoverMedianMs: median(ours.flatMap((o) => o.hovers)),
       hoverP95Ms: p95(ours.flatMap((o) => o.hovers)),
       layerSwitchMedianMs: median(ours.map((o) => o.layerSwitch)),
+      scrollMedianMs: median(ours.map((o) => o.scroll)),
       notice: ours[0]?.notice,
     },
     bertviz: variants.map(summary),
@@ -288,6 +303,7 @@ async function main(): Promise<void> {
     ["hover, median", fmt(result.lukelab.hoverMedianMs), ...result.bertviz.map((b) => cell(b.hoverMedianMs, b.failed))],
     ["hover, p95", fmt(result.lukelab.hoverP95Ms), ...result.bertviz.map((b) => cell(b.hoverP95Ms, b.failed))],
     ["layer switch, median", fmt(result.lukelab.layerSwitchMedianMs), ...result.bertviz.map(() => "-")],
+    ["scroll to the last rows, median", fmt(result.lukelab.scrollMedianMs), ...result.bertviz.map(() => "-")],
     ["longest main-thread task", fmt(Math.max(0, ...ours.flatMap((o) => o.longTasks))), ...result.bertviz.map(() => "-")],
   ];
   const w = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -9,7 +9,7 @@ import type { Scene } from "../../kernel/portable/scene";
 import { paintScene } from "./canvas";
 
 /** CSS pixels painted beyond the box's edges, so that a short scroll finds them ready. */
-const MARGIN = 320;
+const MARGIN = 128;
 /** The height assumed for a box not laid out yet (the scroll box's max-height in style/index.css). */
 const UNLAID = 640;
 
