@@ -6,6 +6,7 @@
  *   npm run bench:attention                        (after scripts/setup.sh; builds first)
  *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
  *   node lib/bench/attention-render.js --layers=12 --heads=12 --tokens=512 --no-bertviz   (full length)
+ *   add --whole-canvas to paint the whole head view on every paint (as before it painted the rows in sight)
  *   … --dense: the payload without the byte budget (every weight, version 1), for a before/after on one machine
  *
  * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
@@ -39,6 +40,8 @@ const LAYERS = arg("layers", 24), HEADS = arg("heads", 16), TOKENS = arg("tokens
 const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
 /** --dense: the payload without a byte budget (version 1, every weight), as before the budget existed. */
 const DENSE = process.argv.includes("--dense");
+/** Paint the whole canvas on every paint, as the head view did before it painted only the rows in sight. */
+const WHOLE = process.argv.includes("--whole-canvas");
 const WORK = join(ROOT, "test", ".work", "bench-attention");
 const CDN = join(ROOT, "test", ".work", "bench-cdn");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -91,7 +94,7 @@ import { LIGHT_THEME } from "/kernel/portable/colours.js";
 import { headViewLayout, headViewScene } from "/kernel/portable/head-view.js";
 import { ALL_LINKS } from "/kernel/portable/links.js";
 import { tokenLabels } from "/kernel/portable/tokens.js";
-import { canvasMeasure } from "/extension/attention/canvas.js";
+import { canvasMeasure, paintScene as paintWhole } from "/extension/attention/canvas.js";
 import { ScrolledCanvas } from "/extension/attention/band.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async () => {
@@ -115,7 +118,7 @@ window.bench = async () => {
   box.append(canvas);
   document.body.append(box);
   const painter = new ScrolledCanvas(box, canvas);
-  const paintScene = (_canvas, scene) => painter.paint(scene, "sans-serif");
+  const paintScene = window.WHOLE ? paintWhole : (_canvas, scene) => painter.paint(scene, "sans-serif");
   const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
   paintScene(canvas, scene, "sans-serif");
   const drawn = performance.now();
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${server.origin}/`);
       await page.waitForFunction(() => typeof (globalThis as any).bench === "function");
-      ours.push(await page.evaluate(() => (globalThis as any).bench()));
+      ours.push(await page.evaluate((whole) => ((globalThis as any).WHOLE = whole, (globalThis as any).bench()), WHOLE));
       await page.close();
     }
     const d3 = variants.length ? readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();" : "";
@@ -315,7 +318,7 @@ async function main(): Promise<void> {
     console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
   }
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "");
+  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (WHOLE ? "-whole-canvas" : "");
   writeFileSync(join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(result, null, 2) + "\n");
 }
 

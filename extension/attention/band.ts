@@ -1,7 +1,7 @@
 /**
  * A tall canvas in a scroll box (the head view at hundreds of tokens is thousands of pixels tall):
  * only the rows in sight, and a margin above and below, are painted, and the rows coming into sight
- * are painted as the box scrolls, at most once a frame. The canvas keeps the whole scene's size, so
+ * are painted as the box scrolls or grows, at most once a frame. The canvas keeps the whole scene's size, so
  * a position on it is a position in the scene (hit-testing and the layout tests rely on it).
  */
 import type { Band } from "../../kernel/portable/raster";
@@ -25,6 +25,9 @@ export class ScrolledCanvas {
     readonly canvas: HTMLCanvasElement,
   ) {
     box.addEventListener("scroll", () => this.schedule(), { passive: true });
+    // The box's height is only known once the page is laid out, and changes with it (the first paint
+    // may come before the output area has its height): a box that grew shows rows to paint.
+    if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => this.schedule()).observe(box);
   }
 
   /** Paints `scene` in the rows in sight (and the margin). */
