@@ -30,7 +30,6 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } 
 import { createServer } from "node:http";
 import { loadavg } from "node:os";
 import { extname, join, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import { encodeAttentionPayload } from "../kernel/portable/attention-payload";
 
 const ROOT = resolve(__dirname, "..", "..");
