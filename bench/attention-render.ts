@@ -6,6 +6,7 @@
  *   npm run bench:attention                        (after scripts/setup.sh; builds first)
  *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
  *   node lib/bench/attention-render.js --layers=12 --heads=12 --tokens=512 --no-bertviz   (full length)
+ *   add --whole-canvas to paint the whole head view on every paint (as before it painted the rows in sight)
  *   … --dense: the payload without the byte budget (every weight, version 1), for a before/after on one machine
  *
  * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
@@ -29,7 +30,6 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } 
 import { createServer } from "node:http";
 import { loadavg } from "node:os";
 import { extname, join, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import { encodeAttentionPayload } from "../kernel/portable/attention-payload";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -39,6 +39,8 @@ const LAYERS = arg("layers", 24), HEADS = arg("heads", 16), TOKENS = arg("tokens
 const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
 /** --dense: the payload without a byte budget (version 1, every weight), as before the budget existed. */
 const DENSE = process.argv.includes("--dense");
+/** Paint the whole canvas on every paint, as the head view did before it painted only the rows in sight. */
+const WHOLE = process.argv.includes("--whole-canvas");
 const WORK = join(ROOT, "test", ".work", "bench-attention");
 const CDN = join(ROOT, "test", ".work", "bench-cdn");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -91,7 +93,8 @@ import { LIGHT_THEME } from "/kernel/portable/colours.js";
 import { headViewLayout, headViewScene } from "/kernel/portable/head-view.js";
 import { ALL_LINKS } from "/kernel/portable/links.js";
 import { tokenLabels } from "/kernel/portable/tokens.js";
-import { canvasMeasure, paintScene } from "/extension/attention/canvas.js";
+import { canvasMeasure, paintScene as paintWhole } from "/extension/attention/canvas.js";
+import { ScrolledCanvas } from "/extension/attention/band.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async () => {
   const text = await (await fetch("/payload.json")).text();
@@ -106,8 +109,15 @@ window.bench = async () => {
   const labels = tokenLabels(att);
   const layout = headViewLayout(labels, att.heads, canvasMeasure("sans-serif"));
   const state = { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null };
+  // The head pane's scroll box (style/index.css: .lukelab-attention-scroll): the rows in sight are painted.
+  const box = document.createElement("div");
+  box.style.cssText = "overflow: auto; max-height: 640px";
   const canvas = document.createElement("canvas");
-  document.body.append(canvas);
+  canvas.style.display = "block";
+  box.append(canvas);
+  document.body.append(box);
+  const painter = new ScrolledCanvas(box, canvas);
+  const paintScene = window.WHOLE ? paintWhole : (_canvas, scene) => painter.paint(scene, "sans-serif");
   const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
   paintScene(canvas, scene, "sans-serif");
   const drawn = performance.now();
@@ -125,10 +135,16 @@ window.bench = async () => {
   paintScene(canvas, headViewScene(att, { ...state, layer: att.layers.length - 1 }, layout, labels, LIGHT_THEME), "sans-serif");
   await frame();
   const layerSwitch = performance.now() - l0;
+  // Scrolling to the last rows: the frame that paints them.
+  const s0 = performance.now();
+  box.scrollTop = box.scrollHeight;
+  await frame();
+  await frame();
+  const scroll = performance.now() - s0;
   await frame();
   observer.disconnect();
   const omitted = att.omitted ? \`links below \${att.omitted.threshold} not stored: \${(100 * att.omitted.share).toFixed(1)} % of the mass\` : "";
-  return { render, sync: drawn - t0, hovers, layerSwitch, notice: scene.notice ?? "", longTasks, omitted };
+  return { render, sync: drawn - t0, hovers, layerSwitch, scroll, notice: scene.notice ?? "", longTasks, omitted };
 };
 </script></body></html>`;
 
@@ -201,7 +217,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
   const server = await serve(src);
   const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; notice: string; longTasks: number[]; omitted: string }[] = [];
+  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string }[] = [];
   const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
   const failures = new Map<string, string>();
   try {
@@ -209,7 +225,7 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${server.origin}/`);
       await page.waitForFunction(() => typeof (globalThis as any).bench === "function");
-      ours.push(await page.evaluate(() => (globalThis as any).bench()));
+      ours.push(await page.evaluate((whole) => ((globalThis as any).WHOLE = whole, (globalThis as any).bench()), WHOLE));
       await page.close();
     }
     const d3 = variants.length ? readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();" : "";
@@ -273,6 +289,7 @@ async function main(): Promise<void> {
       hoverMedianMs: median(ours.flatMap((o) => o.hovers)),
       hoverP95Ms: p95(ours.flatMap((o) => o.hovers)),
       layerSwitchMedianMs: median(ours.map((o) => o.layerSwitch)),
+      scrollMedianMs: median(ours.map((o) => o.scroll)),
       notice: ours[0]?.notice,
     },
     bertviz: variants.map(summary),
@@ -288,6 +305,7 @@ async function main(): Promise<void> {
     ["hover, median", fmt(result.lukelab.hoverMedianMs), ...result.bertviz.map((b) => cell(b.hoverMedianMs, b.failed))],
     ["hover, p95", fmt(result.lukelab.hoverP95Ms), ...result.bertviz.map((b) => cell(b.hoverP95Ms, b.failed))],
     ["layer switch, median", fmt(result.lukelab.layerSwitchMedianMs), ...result.bertviz.map(() => "-")],
+    ["scroll to the last rows, median", fmt(result.lukelab.scrollMedianMs), ...result.bertviz.map(() => "-")],
     ["longest main-thread task", fmt(Math.max(0, ...ours.flatMap((o) => o.longTasks))), ...result.bertviz.map(() => "-")],
   ];
   const w = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -299,7 +317,7 @@ async function main(): Promise<void> {
     console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
   }
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "");
+  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (WHOLE ? "-whole-canvas" : "");
   writeFileSync(join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(result, null, 2) + "\n");
 }
 

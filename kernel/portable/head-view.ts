@@ -142,11 +142,17 @@ export function headViewScene(
   touched.sort((p, q) => acc[p * 4 + 3] - acc[q * 4 + 3]); // strongest drawn last, on top
   const xy = new Float32Array(touched.length * 4);
   const rgba = new Uint8ClampedArray(touched.length * 4);
-  touched.forEach((pair, i) => {
-    const o = pair * 4, alpha = acc[o + 3];
-    xy.set([layout.x0, rowCentre(layout, Math.floor(pair / n)), layout.x1, rowCentre(layout, pair % n)], i * 4);
-    rgba.set([acc[o] / alpha, acc[o + 1] / alpha, acc[o + 2] / alpha, Math.max(1, Math.round(alpha * 255))], i * 4);
-  });
+  for (let i = 0; i < touched.length; i++) {
+    const pair = touched[i], o = pair * 4, alpha = acc[o + 3], j = i * 4;
+    xy[j] = layout.x0;
+    xy[j + 1] = rowCentre(layout, Math.floor(pair / n));
+    xy[j + 2] = layout.x1;
+    xy[j + 3] = rowCentre(layout, pair % n);
+    rgba[j] = acc[o] / alpha;
+    rgba[j + 1] = acc[o + 1] / alpha;
+    rgba[j + 2] = acc[o + 2] / alpha;
+    rgba[j + 3] = Math.max(1, Math.round(alpha * 255));
+  }
   if (touched.length) shapes.push({ kind: "segments", width: focus ? 1.5 : 1, xy, rgba });
 
   // Per-head boxes on the opposite column: how much the focused token attends to (or is attended by) each.

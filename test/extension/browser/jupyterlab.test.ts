@@ -276,6 +276,37 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
     );
   }
   assert.match((await view.locator(".lukelab-attention-omitted").textContent()) ?? "", /in this layer/);
+  // The head view paints the rows in sight of its scroll box: the last token's rows are blank until
+  // scrolled to, then its links and its label are drawn there.
+  const probeLastRows = () =>
+    view.locator(`canvas[data-role="head-view"]`).evaluate((c: any) => {
+      const l = JSON.parse(c.dataset.layout);
+      const r = c.width / c.clientWidth;
+      const ctx = c.getContext("2d");
+      const bg = ctx.getImageData(1, 1, 1, 1).data;
+      const count = (x0: number, y0: number, x1: number, y1: number) => {
+        const d = ctx.getImageData(Math.floor(x0 * r), Math.floor(y0 * r), Math.ceil((x1 - x0) * r), Math.ceil((y1 - y0) * r)).data;
+        let unpainted = 0, drawn = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] === 0) unpainted++;
+          else if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 30) drawn++;
+        }
+        return { unpainted, drawn };
+      };
+      const last = l.top + (l.tokens - 0.5) * l.rowHeight;
+      return { links: count(l.x0, last - 3 * l.rowHeight, l.x1, last), label: count(l.leftText - 30, last - l.rowHeight / 2, l.leftText, last + l.rowHeight / 2) };
+    });
+  const unscrolled = await probeLastRows();
+  assert.ok(unscrolled.links.unpainted > 0 && unscrolled.links.drawn === 0, `the last rows are not painted before they are in sight: ${JSON.stringify(unscrolled)}`);
+  await view.locator(`canvas[data-role="head-view"]`).evaluate(async (c: any) => {
+    const box = c.parentElement; // the pane's scroll box
+    box.scrollTop = box.scrollHeight;
+    const frame = (globalThis as any).requestAnimationFrame;
+    await new Promise((r) => frame(() => frame(r)));
+  });
+  const scrolled = await probeLastRows();
+  assert.ok(scrolled.links.unpainted === 0 && scrolled.links.drawn > 0 && scrolled.label.unpainted === 0 && scrolled.label.drawn > 0, `scrolled to, the last rows show links and the label: ${JSON.stringify(scrolled)}`);
+  await shot(page, "12b-512-tokens-head-view-scrolled", ready);
   // The model view draws every head of every layer.
   await view.locator(`.lukelab-attention-tab[data-view="model"]`).click();
   await view.locator(`canvas[data-role="model-view"]`).waitFor();

@@ -1,0 +1,67 @@
+/**
+ * A tall canvas in a scroll box (the head view at hundreds of tokens is thousands of pixels tall):
+ * only the rows in sight, and a margin above and below, are painted, and the rows coming into sight
+ * are painted as the box scrolls or grows, at most once a frame. The canvas keeps the whole scene's size, so
+ * a position on it is a position in the scene (hit-testing and the layout tests rely on it).
+ */
+import type { Band } from "../../kernel/portable/raster";
+import type { Scene } from "../../kernel/portable/scene";
+import { paintScene } from "./canvas";
+
+/** CSS pixels painted beyond the box's edges, so that a short scroll finds them ready. */
+const MARGIN = 128;
+/** The height assumed for a box not laid out yet (the scroll box's max-height in style/index.css). */
+const UNLAID = 640;
+
+export class ScrolledCanvas {
+  private scene: Scene | null = null;
+  private font = "";
+  /** The rows the last paint covered (CSS pixels). */
+  private painted: Band | null = null;
+  private frame = 0;
+
+  constructor(
+    private readonly box: HTMLElement,
+    readonly canvas: HTMLCanvasElement,
+  ) {
+    box.addEventListener("scroll", () => this.schedule(), { passive: true });
+    // The box's height is only known once the page is laid out, and changes with it (the first paint
+    // may come before the output area has its height): a box that grew shows rows to paint.
+    if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => this.schedule()).observe(box);
+  }
+
+  /** Paints `scene` in the rows in sight (and the margin). */
+  paint(scene: Scene, font: string): void {
+    this.scene = scene;
+    this.font = font;
+    this.paintBand();
+  }
+
+  /** The scene's rows in sight in the box (CSS pixels). */
+  private sight(): Band {
+    const box = this.box.getBoundingClientRect(), c = this.canvas.getBoundingClientRect();
+    const height = this.box.clientHeight > 0 ? this.box.clientHeight : UNLAID;
+    return { top: Math.max(0, box.top - c.top), height };
+  }
+
+  private paintBand(): void {
+    const scene = this.scene;
+    if (!scene) return;
+    const s = this.sight();
+    const top = Math.max(0, Math.floor(s.top - MARGIN));
+    const band = { top, height: Math.min(scene.height - top, s.height + 2 * MARGIN) };
+    paintScene(this.canvas, scene, this.font, undefined, band);
+    this.painted = band;
+    this.canvas.dataset.band = `${band.top},${Math.round(band.height)}`;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const s = this.sight(), p = this.painted;
+      const covered = p && s.top >= p.top && Math.min(s.top + s.height, this.scene?.height ?? 0) <= p.top + p.height;
+      if (!covered) this.paintBand();
+    });
+  }
+}
