@@ -28,7 +28,7 @@
  * error ≤ 2⁻¹¹) at two bytes; `float32` is exact at four.
  */
 
-import { chooseThreshold, decodeSparse, describe, encodeSparse, SPARSE_ENCODING, weightStats, type Omitted, type SparseFields } from "./attention-sparse";
+import { chooseThreshold, decodeSparse, describe, encodeSparse, SPARSE_ENCODING, weightStats, type Omitted, type SparseFields, type SparseRows } from "./attention-sparse";
 import { base64Decode, base64Encode, floatsFromBytes, halvesToFloats, littleEndianBytes, toHalf, utf8Length } from "./codecs";
 
 export type { Omitted } from "./attention-sparse";
@@ -97,6 +97,8 @@ export interface Attention {
   matrix(layer: number, head: number): Float32Array;
   /** One weight. */
   weight(layer: number, head: number, query: number, key: number): number;
+  /** A sparse payload's kept links of one layer and head, without filling a matrix (null: dense). */
+  sparseRows(layer: number, head: number): SparseRows | null;
 }
 
 export interface PayloadError {
@@ -339,7 +341,7 @@ function readPayload(v: unknown): Attention {
     const sparse = decodeSparse(att, { layers: layers.length, heads, tokens: n }, LIMITS.maxValues, (path, message) => {
       throw new Invalid(path, message);
     });
-    return makeAttention({ ...meta, encoding, omitted: sparse.omitted, byteLength: sparse.byteLength }, sparse.read, sparse.one);
+    return makeAttention({ ...meta, encoding, omitted: sparse.omitted, byteLength: sparse.byteLength }, sparse.read, sparse.one, undefined, sparse.rows);
   }
   const bytesPerValue = encoding === "uint8-sqrt" ? 1 : encoding === "float16" ? 2 : 4;
   if (typeof att.data !== "string") throw new Invalid("attention.data", `attention.data: expected a base64 string, found ${describe(att.data)}`);
@@ -393,10 +395,11 @@ function readPayload(v: unknown): Attention {
 }
 
 function makeAttention(
-  meta: Omit<Attention, "matrix" | "weight" | "tokens" | "numWords">,
+  meta: Omit<Attention, "matrix" | "weight" | "sparseRows" | "tokens" | "numWords">,
   read: (offset: number, out: Float32Array) => void,
   one: (index: number) => number,
   flat?: Float32Array,
+  rows?: (matrix: number) => SparseRows,
 ): Attention {
   const n = meta.words.length + meta.entities.length;
   const heads = meta.heads;
@@ -428,6 +431,10 @@ function makeAttention(
     weight(layer, head, query, key) {
       check(layer, head);
       return one(((layer * heads + head) * n + query) * n + key);
+    },
+    sparseRows(layer, head) {
+      check(layer, head);
+      return rows ? rows(layer * heads + head) : null;
     },
   };
 }

@@ -177,10 +177,22 @@ function round6(x: number): number {
 // ------------------------------------------------------------------------------------------------
 // Decoding. `invalid` throws the payload decoder's error for a field.
 
+/**
+ * The kept links of one matrix without filling it: the links of query q are keys[i] and values[i] for
+ * i from start[q] to start[q + 1] (keys ascending). Left-out weights (below the threshold) are absent.
+ */
+export interface SparseRows {
+  start: Uint32Array;
+  keys: Uint16Array;
+  values: Float32Array;
+}
+
 export interface SparseReader {
   /** Fills `out` (tokens² values) with the matrix that starts at flat index `offset`. */
   read(offset: number, out: Float32Array): void;
   one(index: number): number;
+  /** The kept links of one [layer·heads + head] matrix, row by row (see SparseRows). */
+  rows(matrix: number): SparseRows;
   omitted: Omitted;
   byteLength: number;
 }
@@ -273,6 +285,9 @@ export function decodeSparse(att: Record<string, unknown>, d: Dims, maxLinks: nu
         else hi = mid;
       }
       return lo < start[r + 1] && keys[lo] === key ? values[lo] : 0;
+    },
+    rows(matrix) {
+      return { start: start.subarray(matrix * n, (matrix + 1) * n + 1), keys, values };
     },
     omitted: { threshold, share: total, heads, links },
     byteLength: countBytes.length + keyBytes.length + valueBytes.length,

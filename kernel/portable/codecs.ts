@@ -116,13 +116,25 @@ export function base64Encode(bytes: Uint8Array): string {
   return new TextDecoder("latin1").decode(out);
 }
 
+const STRICT_B64 = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Bytes from standard base64 with padding; null when the text is not base64. */
 export function base64Decode(text: string): Uint8Array | null {
   if (text.length % 4 !== 0) return null;
   let pad = 0;
   if (text.endsWith("==")) pad = 2;
   else if (text.endsWith("=")) pad = 1;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  const size = (text.length / 4) * 3 - pad;
+  // The platform's atob, after a check that the text is strict base64 (atob would also take spaces): a
+  // few times faster on megabytes of weights than the loop below, which stays for platforms without it.
+  if (typeof atob === "function" && text.length > 4096) {
+    if (!STRICT_B64.test(text)) return null;
+    const binary = atob(text);
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+  const out = new Uint8Array(size);
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
     const last = i + 4 === text.length;

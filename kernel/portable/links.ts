@@ -103,28 +103,50 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
   const bins = 4096;
   const hist = new Uint32Array(bins);
   const binOf = (w: number) => Math.min(bins - 1, Math.floor(((Math.min(w, 1) - floor) / (1 - floor + 1e-9)) * bins));
-  let visible = 0;
   const heads: number[] = [];
   activeHeads.forEach((on, h) => on && h < att.heads && heads.push(h));
-  /** Calls `visit` for every link of the active heads that passes the floor, the filter and the focus. */
-  const each = (visit: (h: number, q: number, k: number, w: number) => void) => {
-    for (const h of heads) {
-      const m = att.matrix(layer, h);
-      for (let q = q0; q < q1; q++) {
-        if (!qMask[q]) continue;
-        const row = q * n;
-        for (let k = k0; k < k1; k++) {
-          const w = m[row + k];
-          if (w >= floor && kMask[k] && allowed(q, k)) visit(h, q, k, w);
-        }
-      }
+  const everything = filter.pair === "all" && Object.values(filter.blocks).every(Boolean);
+  // Pass 1, once over the weights: the links that pass the floor, the filter and the focus (a sparse
+  // payload's kept links read as they are, in the same [head][query][key] order), and their histogram.
+  let cap = 1024, visible = 0;
+  let fh = new Uint8Array(cap), fq = new Uint16Array(cap), fk = new Uint16Array(cap), fw = new Float32Array(cap);
+  const add = (h: number, q: number, k: number, w: number) => {
+    if (visible === cap) {
+      cap *= 2;
+      const grow = <T extends Uint8Array | Uint16Array | Float32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(cap);
+        b.set(a);
+        return b;
+      };
+      fh = grow(fh), fq = grow(fq), fk = grow(fk), fw = grow(fw);
     }
-  };
-  // Pass 1: count and histogram.
-  each((_h, _q, _k, w) => {
+    fh[visible] = h, fq[visible] = q, fk[visible] = k, fw[visible] = w;
     visible++;
     hist[binOf(w)]++;
-  });
+  };
+  for (const h of heads) {
+    const sparse = floor > 0 ? att.sparseRows(layer, h) : null; // a floor of 0 keeps zero weights too
+    if (sparse) {
+      const { start, keys, values } = sparse;
+      for (let q = q0; q < q1; q++) {
+        if (!qMask[q]) continue;
+        for (let i = start[q], end = start[q + 1]; i < end; i++) {
+          const k = keys[i], w = values[i];
+          if (k >= k0 && k < k1 && w >= floor && kMask[k] && (everything || allowed(q, k))) add(h, q, k, w);
+        }
+      }
+      continue;
+    }
+    const m = att.matrix(layer, h);
+    for (let q = q0; q < q1; q++) {
+      if (!qMask[q]) continue;
+      const row = q * n;
+      for (let k = k0; k < k1; k++) {
+        const w = m[row + k];
+        if (w >= floor && kMask[k] && (everything || allowed(q, k))) add(h, q, k, w);
+      }
+    }
+  }
   let cutBin = 0;
   let keepInCutBin = Infinity;
   if (visible > budget) {
@@ -138,35 +160,34 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
       acc += hist[b];
     }
   }
-  const size = Math.min(visible, budget);
+  if (visible <= budget) return { count: visible, head: fh.slice(0, visible), query: fq.slice(0, visible), key: fk.slice(0, visible), weight: fw.slice(0, visible), visible, threshold: floor };
   const out: LinkSet = {
     count: 0,
-    head: new Uint8Array(size),
-    query: new Uint16Array(size),
-    key: new Uint16Array(size),
-    weight: new Float32Array(size),
+    head: new Uint8Array(budget),
+    query: new Uint16Array(budget),
+    key: new Uint16Array(budget),
+    weight: new Float32Array(budget),
     visible,
     threshold: floor,
   };
   let inCut = 0;
   let minKept = Infinity;
-  // Pass 2: keep the links above the cut, and as many in the cut bin as the budget leaves.
-  each((h, q, k, w) => {
-    if (visible > budget) {
-      const b = binOf(w);
-      if (b < cutBin) return;
-      if (b === cutBin) {
-        if (inCut >= keepInCutBin) return;
-        inCut++;
-      }
+  // Pass 2, over the links found: keep those above the cut, and as many in the cut bin as the budget leaves.
+  for (let j = 0; j < visible; j++) {
+    const w = fw[j];
+    const b = binOf(w);
+    if (b < cutBin) continue;
+    if (b === cutBin) {
+      if (inCut >= keepInCutBin) continue;
+      inCut++;
     }
     const i = out.count++;
-    out.head[i] = h;
-    out.query[i] = q;
-    out.key[i] = k;
+    out.head[i] = fh[j];
+    out.query[i] = fq[j];
+    out.key[i] = fk[j];
     out.weight[i] = w;
     if (w < minKept) minKept = w;
-  });
+  }
   if (visible > budget && out.count > 0) out.threshold = minKept;
   return out;
 }

@@ -3,6 +3,7 @@
  * Layout, hit test and scene.
  */
 import type { Attention } from "./attention-payload";
+import type { SparseRows } from "./attention-sparse";
 import { headColours, weightColour, type Theme } from "./colours";
 import { filterMask, type LinkFilter } from "./links";
 import type { Scene, Shape } from "./scene";
@@ -58,28 +59,22 @@ export function modelGridScene(att: Attention, g: GridLayout, filter: LinkFilter
   const n = att.tokens;
   const { allowed } = filterMask(att, filter);
   const everything = Object.values(filter.blocks).every(Boolean) && (filter.pair === "all" || att.segmentBoundary === null);
-  const mask = new Uint8Array(n * n);
-  for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) mask[q * n + k] = everything || allowed(q, k) ? 1 : 0;
+  const mask = everything ? null : new Uint8Array(n * n);
+  if (mask) for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) mask[q * n + k] = allowed(q, k) ? 1 : 0;
   const c = g.cell;
   const pooled = new Float32Array(c * c);
   const edges = Array.from({ length: c + 1 }, (_, i) => Math.floor((i * n) / c));
+  // With no more cells than tokens each token falls in one cell: a sparse payload's kept links are
+  // pooled as they are (max over the kept links of each cell; the left-out weights, below the payload's
+  // threshold, are zeros in the full matrix too, so the pixels are the same) without filling 512² matrices.
+  const cellOf = new Uint16Array(n);
+  for (let i = 0; i < c; i++) for (let t = edges[i]; t < edges[i + 1]; t++) cellOf[t] = i;
   for (let l = 0; l < g.layers; l++) {
     for (let h = 0; h < g.heads; h++) {
-      const m = att.matrix(l, h);
       pooled.fill(0);
-      for (let py = 0; py < c; py++) {
-        const qa = edges[py], qb = Math.max(edges[py + 1], qa + 1);
-        for (let px = 0; px < c; px++) {
-          const ka = edges[px], kb = Math.max(edges[px + 1], ka + 1);
-          let best = 0;
-          for (let q = qa; q < qb && q < n; q++) {
-            const row = q * n;
-            if (everything) for (let k = ka; k < kb && k < n; k++) best = Math.max(best, m[row + k]);
-            else for (let k = ka; k < kb && k < n; k++) if (mask[row + k] && m[row + k] > best) best = m[row + k];
-          }
-          pooled[py * c + px] = best;
-        }
-      }
+      const sparse = c <= n ? att.sparseRows(l, h) : null;
+      if (sparse) poolSparse(sparse, n, c, cellOf, mask, pooled);
+      else poolDense(att.matrix(l, h), n, c, edges, mask, pooled);
       const colour = colours[h];
       const ox = h * (g.cell + g.gap), oy = l * (g.cell + g.gap);
       for (let py = 0; py < c; py++)
@@ -107,4 +102,35 @@ export function modelGridScene(att: Attention, g: GridLayout, filter: LinkFilter
     shapes.push({ kind: "rect", x: g.left + selected.head * (g.cell + g.gap) - 2, y: g.top + selected.layer * (g.cell + g.gap) - 2, w: g.cell + 4, h: g.cell + 4, stroke: theme.accent, lineWidth: 2 });
   }
   return { width: g.width, height: g.height, background: bg, shapes };
+}
+
+/** Max-pools one [query][key] matrix to c × c cells (`mask`: the pairs the filter allows, null: all). */
+function poolDense(m: Float32Array, n: number, c: number, edges: number[], mask: Uint8Array | null, pooled: Float32Array): void {
+  for (let py = 0; py < c; py++) {
+    const qa = edges[py], qb = Math.max(edges[py + 1], qa + 1);
+    for (let px = 0; px < c; px++) {
+      const ka = edges[px], kb = Math.max(edges[px + 1], ka + 1);
+      let best = 0;
+      for (let q = qa; q < qb && q < n; q++) {
+        const row = q * n;
+        if (!mask) for (let k = ka; k < kb && k < n; k++) best = Math.max(best, m[row + k]);
+        else for (let k = ka; k < kb && k < n; k++) if (mask[row + k] && m[row + k] > best) best = m[row + k];
+      }
+      pooled[py * c + px] = best;
+    }
+  }
+}
+
+/** The same from a sparse payload's kept links, when each token falls in one cell (`cellOf`). */
+function poolSparse(rows: SparseRows, n: number, c: number, cellOf: Uint16Array, mask: Uint8Array | null, pooled: Float32Array): void {
+  const { start, keys, values } = rows;
+  for (let q = 0; q < n; q++) {
+    const base = cellOf[q] * c;
+    for (let i = start[q], end = start[q + 1]; i < end; i++) {
+      const k = keys[i], w = values[i];
+      if (mask && !mask[q * n + k]) continue;
+      const o = base + cellOf[k];
+      if (w > pooled[o]) pooled[o] = w;
+    }
+  }
 }

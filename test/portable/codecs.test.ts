@@ -9,7 +9,7 @@ import { base64Decode, base64Encode, fromHalf, halfToFloatBits, halvesToFloats, 
 import { ROOT, runPython } from "../helpers";
 
 test("base64 and binary16 helpers agree with Node's Buffer and known values", () => {
-  for (const len of [0, 1, 2, 3, 4, 5, 100, 30_000]) {
+  for (const len of [0, 1, 2, 3, 4, 5, 100, 30_000, 30_001, 30_002]) {
     const b = Uint8Array.from({ length: len }, (_, i) => (i * 37 + 11) & 255);
     const s = base64Encode(b);
     assert.equal(s, Buffer.from(b).toString("base64"));
@@ -17,6 +17,12 @@ test("base64 and binary16 helpers agree with Node's Buffer and known values", ()
   }
   assert.equal(base64Decode("ab$="), null);
   assert.equal(base64Decode("abc"), null);
+  // Long texts (the platform's decoder): the same strictness as the short ones.
+  const long = Buffer.from(Uint8Array.from({ length: 9000 }, (_, i) => i & 255)).toString("base64");
+  for (const bad of [long.slice(0, 100) + " " + long.slice(101), long.slice(0, 5000) + "$" + long.slice(5001), long.slice(0, 4) + "=" + long.slice(5), long.slice(0, -4) + "a===", long.slice(0, -4) + "\n==="]) {
+    assert.equal(bad.length % 4, 0);
+    assert.equal(base64Decode(bad), null, JSON.stringify(bad.slice(-8)));
+  }
   assert.equal(toHalf(1), 0x3c00);
   assert.equal(toHalf(0.5), 0x3800);
   assert.equal(toHalf(65504), 0x7bff);
