@@ -11,6 +11,7 @@
  *
  * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
  * lib/labextension-src) in a bare page; render = JSON text → decoded payload → head view of layer 0,
+ * (printed by phase too: JSON parse, decode, layout, scene, paint; the rest of the render is the frame)
  * all heads, painted, until the next frame. Hover = one token focused → scene → painted → next frame.
  * The widget in JupyterLab runs exactly this path (the browser test records its own timings there).
  *
@@ -103,11 +104,15 @@ window.bench = async () => {
   const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))));
   observer.observe({ type: "longtask" });
   const t0 = performance.now();
-  const decoded = decodeAttentionPayload(text);
+  const parsed = JSON.parse(text);
+  const tParse = performance.now();
+  const decoded = decodeAttentionPayload(parsed);
   if (!decoded.ok) throw new Error(decoded.error.message);
   const att = decoded.attention;
+  const tDecode = performance.now();
   const labels = tokenLabels(att);
   const layout = headViewLayout(labels, att.heads, canvasMeasure("sans-serif"));
+  const tLayout = performance.now();
   const state = { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null };
   // The head pane's scroll box (style/index.css: .lukelab-attention-scroll): the rows in sight are painted.
   const box = document.createElement("div");
@@ -119,8 +124,10 @@ window.bench = async () => {
   const painter = new ScrolledCanvas(box, canvas);
   const paintScene = window.WHOLE ? paintWhole : (_canvas, scene) => painter.paint(scene, "sans-serif");
   const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
+  const tScene = performance.now();
   paintScene(canvas, scene, "sans-serif");
   const drawn = performance.now();
+  const phases = { parse: tParse - t0, decode: tDecode - tParse, layout: tLayout - tDecode, scene: tScene - tLayout, paint: drawn - tScene };
   await frame();
   const render = performance.now() - t0;
   const hovers = [];
@@ -144,7 +151,7 @@ window.bench = async () => {
   await frame();
   observer.disconnect();
   const omitted = att.omitted ? \`links below \${att.omitted.threshold} not stored: \${(100 * att.omitted.share).toFixed(1)} % of the mass\` : "";
-  return { render, sync: drawn - t0, hovers, layerSwitch, scroll, notice: scene.notice ?? "", longTasks, omitted };
+  return { render, sync: drawn - t0, phases, hovers, layerSwitch, scroll, notice: scene.notice ?? "", longTasks, omitted };
 };
 </script></body></html>`;
 
@@ -217,7 +224,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
   const server = await serve(src);
   const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  const ours: { render: number; sync: number; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string }[] = [];
+  const ours: { render: number; sync: number; phases: Record<string, number>; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string }[] = [];
   const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
   const failures = new Map<string, string>();
   try {
@@ -285,6 +292,7 @@ async function main(): Promise<void> {
       longTasksMs: ours.map((o) => o.longTasks),
       omitted: ours[0]?.omitted,
       renderMs: ours.map((o) => o.render),
+      phasesMs: ours.map((o) => o.phases),
       renderMedianMs: median(ours.map((o) => o.render)),
       hoverMedianMs: median(ours.flatMap((o) => o.hovers)),
       hoverP95Ms: p95(ours.flatMap((o) => o.hovers)),
@@ -310,6 +318,8 @@ async function main(): Promise<void> {
   ];
   const w = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("   "));
+  const phaseNames = Object.keys(ours[0]?.phases ?? {});
+  console.log(`lukelab first render by phase, medians: ${phaseNames.map((p) => `${p} ${fmt(median(ours.map((o) => o.phases[p])))}`).join(", ")}`);
   if (result.lukelab.notice) console.log(`lukelab: ${result.lukelab.notice}`);
   if (result.lukelab.omitted) console.log(`lukelab: ${result.lukelab.omitted}`);
   console.log(`load average (1, 5, 15 min): ${result.loadAverage.map((x) => x.toFixed(2)).join(", ")}`);
