@@ -139,11 +139,20 @@ export function headViewScene(
     acc[o + 2] = c[2] * a + acc[o + 2] * (1 - a);
     acc[o + 3] = a + acc[o + 3] * (1 - a);
   }
-  touched.sort((p, q) => acc[p * 4 + 3] - acc[q * 4 + 3]); // strongest drawn last, on top
+  // Strongest drawn last, on top; equal alphas in the order they came. One numeric sort of keys (the
+  // alpha's float32 bits, which order as the alphas in (0, 1] do, then the position: exact in a double
+  // below 2^23 pairs) without a comparator; a stable comparator sort beyond that.
+  const SHIFT = 2 ** 23;
+  const order = new Float64Array(touched.length);
+  const bits = new Uint32Array(acc.buffer);
+  for (let i = 0; i < touched.length; i++) order[i] = bits[touched[i] * 4 + 3] * SHIFT + i;
+  const fast = touched.length < SHIFT;
+  if (fast) order.sort();
+  else order.set(Array.from(order.keys()).sort((i, j) => acc[touched[i] * 4 + 3] - acc[touched[j] * 4 + 3]));
   const xy = new Float32Array(touched.length * 4);
   const rgba = new Uint8ClampedArray(touched.length * 4);
   for (let i = 0; i < touched.length; i++) {
-    const pair = touched[i], o = pair * 4, alpha = acc[o + 3], j = i * 4;
+    const pair = touched[fast ? order[i] % SHIFT : order[i]], o = pair * 4, alpha = acc[o + 3], j = i * 4;
     xy[j] = layout.x0;
     xy[j + 1] = rowCentre(layout, Math.floor(pair / n));
     xy[j + 2] = layout.x1;
