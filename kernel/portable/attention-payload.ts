@@ -43,14 +43,12 @@ export const ATTENTION_ENCODINGS: readonly AttentionEncoding[] = ["uint8-sqrt", 
 
 /** Limits the decoder enforces, so a bad payload cannot make a page allocate without bound. */
 export const LIMITS = {
-  /** Words plus entities. */
-  maxTokens: 2048,
+  maxTokens: 2048, // words plus entities
   maxLayers: 128,
   maxHeads: 128,
   /** Layers × heads × tokens × tokens (64 Mi: BERT-large at 512 tokens, 24 × 16 × 512², fits). */
   maxValues: 64 * 1024 * 1024,
-  /** Characters of one token string. */
-  maxTokenLength: 1000,
+  maxTokenLength: 1000, // characters of one token string
   maxTitleLength: 1000,
 } as const;
 
@@ -432,10 +430,7 @@ function makeAttention(
       check(layer, head);
       return one(((layer * heads + head) * n + query) * n + key);
     },
-    sparseRows(layer, head) {
-      check(layer, head);
-      return rows ? rows(layer * heads + head) : null;
-    },
+    sparseRows: (layer, head) => (check(layer, head), rows ? rows(layer * heads + head) : null),
   };
 }
 
