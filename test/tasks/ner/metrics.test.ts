@@ -1,16 +1,10 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { join } from "node:path";
 import { decodeSpans, nerMetrics, spanConfusion, spansToTags } from "../../../kernel/tasks/ner/metrics";
-import { ROOT, runPython } from "../../helpers";
+import { runPython } from "../../helpers";
+import { SEQEVAL_SCRIPT, type SeqevalScores } from "./seqeval";
 
-const SCRIPT = join(ROOT, "test", "tasks", "ner", "seqeval_ref.py");
-
-interface Ref {
-  precision: number;
-  recall: number;
-  f1: number;
-  per_type: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+interface Ref extends SeqevalScores {
   confusion: Record<string, number>;
 }
 
@@ -33,7 +27,7 @@ test("entity-level precision, recall, F1 and per-type figures equal seqeval's on
     // Predictions: the gold with a fraction of tags changed, so some entities match.
     const pred = gold.map((s) => s.map((t) => (r() < 0.3 ? tags[Math.floor(r() * tags.length)] : t)));
     const ours = nerMetrics(gold, pred);
-    const ref = runPython<Ref>(SCRIPT, [], { gold, pred });
+    const ref = runPython<Ref>(SEQEVAL_SCRIPT, [], { gold, pred });
     for (const k of ["precision", "recall", "f1"] as const) assert.ok(Math.abs(ours[k] - ref[k]) < 1e-12, `${k}: ${ours[k]} vs ${ref[k]}`);
     assert.deepEqual(Object.keys(ours.perType).filter((t) => ours.perType[t].support > 0).sort(), Object.keys(ref.per_type).sort());
     for (const [t, f] of Object.entries(ref.per_type)) {

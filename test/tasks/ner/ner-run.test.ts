@@ -15,16 +15,11 @@ import { readResults } from "../../../kernel/tasks/entity-typing/results";
 import { runNer } from "../../../kernel/tasks/ner/run";
 import { recognizeEntities } from "../../../kernel/tasks/ner/notebook";
 import { ROOT, SHARED, metricsOf, ready, runAndKill, runPython, tmpDir } from "../../helpers";
+import { SEQEVAL_SCRIPT, type SeqevalScores } from "./seqeval";
 
 const CLI = join(ROOT, "bin", "lukelab.js");
 const SAMPLE = join(ROOT, "samples", "conll-sample");
-const SEQEVAL = join(ROOT, "test", "tasks", "ner", "seqeval_ref.py");
-
-interface Ref {
-  precision: number;
-  recall: number;
-  f1: number;
-  per_type: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+interface Ref extends SeqevalScores {
   sentences: number;
   tokens: number;
 }
@@ -33,7 +28,7 @@ interface Ref {
 function checkAgainstSeqeval(out: string, dataDir: string) {
   const r = readResults(join(out, "results.json"));
   for (const [split, file] of [["dev", "eng.testa"], ["test", "eng.testb"]] as const) {
-    const ref = runPython<Ref>(SEQEVAL, [], { file: join(out, `${split}_predictions.txt`) });
+    const ref = runPython<Ref>(SEQEVAL_SCRIPT, [], { file: join(out, `${split}_predictions.txt`) });
     const sentences = readConllFile(join(dataDir, file)).documents.flatMap((d) => d.sentences);
     assert.equal(ref.sentences, sentences.length, `${split}: one block per sentence`);
     assert.equal(ref.tokens, sentences.reduce((n, s) => n + s.words.length, 0));
