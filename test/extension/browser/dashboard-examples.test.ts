@@ -17,7 +17,7 @@ import type { FigureExample } from "../../../kernel/portable/plotly-payload";
 import { SAMPLE_DATA, writeSyntheticRun } from "../../analysis/synthetic-runs";
 import { cellTitle } from "../../../extension/plotly/drilldown";
 import type { PlotlyPayload } from "../../../kernel/portable/plotly-payload";
-import { Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
+import { Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser, type Page } from "./lab";
 
 type Locator = ReturnType<Page["locator"]>;
 
@@ -26,9 +26,7 @@ let browser: Browser;
 const HTML = " <b>not bold</b>";
 
 before(async () => {
-  requireBrowserSetup();
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
+  ({ lab, browser } = await startLabAndChromium());
   // The sample dataset under the server's root, each dev sentence ending in HTML-like text (spans unchanged).
   const data = join(lab.root, "datasets", "oe");
   cpSync(SAMPLE_DATA, data, { recursive: true });
@@ -43,10 +41,7 @@ before(async () => {
   writeSyntheticRun(join(lab.root, "ex", "outside"), { learningRate: 1e-4, seed: 3, skill: 0.5 });
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 /** The CLI's drill-down cells of a run's dev confusion matrix, and its class names. */
 function cliCells(folder: string): { cells: Record<string, FigureExample[]>; classes: string[]; figure: PlotlyPayload } {

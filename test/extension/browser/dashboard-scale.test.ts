@@ -17,7 +17,7 @@ import { after, before, test } from "node:test";
 import { readResults } from "../../../kernel/tasks/entity-typing/results";
 import { updateRunsIndex } from "../../../kernel/tasks/entity-typing/runs-index-write";
 import { rewriteRun, setRunState, writeBigRuns, writeSweepState, type BigRuns } from "../big-runs";
-import { Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser } from "./lab";
+import { Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser } from "./lab";
 
 const RUNS = 500;
 /** The run rewritten after the index was made: read from its folder, with its new values. */
@@ -27,9 +27,7 @@ let browser: Browser;
 let big: BigRuns;
 
 before(async () => {
-  requireBrowserSetup();
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
+  ({ lab, browser } = await startLabAndChromium());
   big = writeBigRuns(join(lab.root, "big"), { runs: RUNS });
   console.log(`# wrote ${RUNS} runs, ${(big.bytes / RUNS / 1e6).toFixed(2)} MB each, in ${big.seconds.toFixed(1)} s`);
   // A sweep: every run done but the one rewritten below, still running when the index is made.
@@ -43,10 +41,7 @@ before(async () => {
   setRunState(join(lab.root, "big"), big.folders[REWRITTEN], "done", REWRITTEN);
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 test("500 runs of 2 MB: the table from runs-index.json, a run rewritten since from its folder, a run's logits when its details open", { timeout: 600_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });

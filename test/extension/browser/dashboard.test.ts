@@ -19,22 +19,17 @@ import { PROGRESS_FILE, PROGRESS_FORMAT } from "../../../kernel/tasks/entity-typ
 import { writeSyntheticRun } from "../../analysis/synthetic-runs";
 import { cliCsv, HTML_TEXT, parseCsv, writeDashboardSweep } from "../dashboard-fixture";
 import { lowContrast, probeTexts } from "./legibility-probe";
-import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
+import { ARTIFACTS, Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser, type Page } from "./lab";
 
 let lab: Lab;
 let browser: Browser;
 
 before(async () => {
-  requireBrowserSetup();
   mkdirSync(ARTIFACTS, { recursive: true });
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
+  ({ lab, browser } = await startLabAndChromium());
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 /** The panel's table: header columns and, per row, folder → column → data-value. */
 async function panelTable(page: Page, panel: string) {

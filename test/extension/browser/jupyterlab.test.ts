@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { attentionNotebook, fullLengthNotebook } from "./notebook";
-import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
+import { ARTIFACTS, Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser, type Page } from "./lab";
 
 const MIME = "application/vnd.lukelab.attention+json";
 const NOTEBOOK = "attention-test.ipynb";
@@ -22,18 +22,13 @@ let lab: Lab;
 let browser: Browser;
 
 before(async () => {
-  requireBrowserSetup();
   mkdirSync(ARTIFACTS, { recursive: true });
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
+  ({ lab, browser } = await startLabAndChromium());
   writeFileSync(join(lab.root, NOTEBOOK), JSON.stringify(attentionNotebook(), null, 1));
   writeFileSync(join(lab.root, FULL_LENGTH), JSON.stringify(fullLengthNotebook(), null, 1));
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 /** Opens a notebook; `workspace` names a JupyterLab workspace of its own (no other test's tabs restored). */
 async function openNotebook(page: Page, name = NOTEBOOK, workspace?: string): Promise<void> {

@@ -129,6 +129,20 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
+/** A browser test file's JupyterLab server and Chromium, started side by side (after the set-up check). */
+export async function startLabAndChromium(): Promise<{ lab: Lab; browser: Browser }> {
+  requireBrowserSetup();
+  const lab = new Lab();
+  const [, browser] = await Promise.all([lab.start(), launchChromium()]);
+  return { lab, browser };
+}
+
+/** Closes what startLabAndChromium started; either may be missing when the start failed. */
+export async function stopLabAndChromium(lab: Lab | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await lab?.stop();
+}
+
 /** Console errors and page errors, recorded for the whole life of a page. */
 export function recordErrors(page: Page): string[] {
   const errors: string[] = [];

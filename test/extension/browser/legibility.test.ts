@@ -17,7 +17,7 @@ import { after, before, test } from "node:test";
 import { ATTENTION_MIME, encodeAttentionPayload } from "../../../kernel/portable/attention-payload";
 import { PLOTLY_MIME } from "../../../kernel/portable/plotly-payload";
 import { syntheticWeights } from "../../portable/synthetic";
-import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
+import { ARTIFACTS, Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser, type Page } from "./lab";
 import { lowContrast, probeTexts, type ProbedText } from "./legibility-probe";
 import { confusionPayload } from "./plotly-notebook";
 
@@ -54,17 +54,12 @@ function notebook(): unknown {
 }
 
 before(async () => {
-  requireBrowserSetup();
   mkdirSync(ARTIFACTS, { recursive: true });
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
+  ({ lab, browser } = await startLabAndChromium());
   writeFileSync(join(lab.root, NOTEBOOK), JSON.stringify(notebook(), null, 1));
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 type Box = ProbedText["box"];
 const inside = (a: Box, b: Box, slack = 1) => a.x0 >= b.x0 - slack && a.x1 <= b.x1 + slack && a.y0 >= b.y0 - slack && a.y1 <= b.y1 + slack;

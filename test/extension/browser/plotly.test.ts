@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ROOT } from "../../helpers";
-import { ARTIFACTS, Lab, launchChromium, recordErrors, requireBrowserSetup, type Browser, type Page } from "./lab";
+import { ARTIFACTS, Lab, recordErrors, startLabAndChromium, stopLabAndChromium, type Browser, type Page } from "./lab";
 import { EMOJI_EXAMPLE, MANY, plainNotebook, plotlyNotebook } from "./plotly-notebook";
 
 const NOTEBOOK = "plotly-test.ipynb";
@@ -23,21 +23,16 @@ let browser: Browser;
 let plotlyChunk: string;
 
 before(async () => {
-  requireBrowserSetup();
   mkdirSync(ARTIFACTS, { recursive: true });
+  ({ lab, browser } = await startLabAndChromium());
   const chunks = readdirSync(join(ROOT, ".venv", "share", "jupyter", "labextensions", "lukelab", "static")).filter((f) => /^plotly\.[0-9a-f]+\.js$/.test(f));
   assert.equal(chunks.length, 1, `one plotly chunk in the installed extension, found [${chunks}]: run scripts/setup.sh`);
   plotlyChunk = chunks[0];
-  lab = new Lab();
-  await Promise.all([lab.start(), launchChromium().then((b) => (browser = b))]);
   writeFileSync(join(lab.root, NOTEBOOK), JSON.stringify(plotlyNotebook(), null, 1));
   writeFileSync(join(lab.root, PLAIN), JSON.stringify(plainNotebook(), null, 1));
 });
 
-after(async () => {
-  await browser?.close();
-  await lab?.stop();
-});
+after(() => stopLabAndChromium(lab, browser));
 
 const app = (page: Page, expr: string) => page.waitForFunction(expr, null, { timeout: 30_000 });
 
