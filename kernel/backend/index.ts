@@ -21,7 +21,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { findNativeBuild, gpuVisibility, type NativeBuild, type NativeVariant } from "./native";
 import { BACKEND_ENV, planBackends, type BackendName, type Candidate } from "./plan";
 import { registerGradients, registerWasmFallbacks } from "./training-support";
-import { gradientReleaseActive, setGradientRelease } from "./gradient-release";
+import { gradientReleaseActive, setGradientRelease, setShapeOnlySaves, shapeOnlySavesActive } from "./gradient-release";
 import { describeFusedOps, loadFusedOps, nativeKernels } from "./native-ops";
 import { registerModelKernels } from "./model-kernels";
 
@@ -30,12 +30,15 @@ export { BACKEND_ENV, KNOWN_BACKENDS, planBackends, parseRequested } from "./pla
 export type { BackendName, Candidate, Plan, PlanInput } from "./plan";
 export { nativeBuilds, findNativeBuild, gpuVisibility, buildCommand } from "./native";
 export type { NativeBuild, NativeBuildInfo, NativeVariant } from "./native";
-export { setGradientRelease, gradientReleaseActive } from "./gradient-release";
+export { setGradientRelease, gradientReleaseActive, setShapeOnlySaves, shapeOnlySavesActive } from "./gradient-release";
 export { FUSED_OPS_ENV, fusedOpsActive, setFusedOps } from "./native-ops";
 export { modelKernels, registerModelKernels } from "./model-kernels";
-export type { ModelKernels } from "./model-kernels";
+export type { AdamWUpdate, ModelKernels } from "./model-kernels";
 
-/** Set to 0 to keep tfjs-core's own backward pass, which frees nothing until it ends. */
+/**
+ * Set to 0 to keep tfjs-core's own backward pass, which frees nothing until it ends and keeps a copy
+ * of the inputs of kernels whose gradients need only their shapes (gradient-release.ts).
+ */
 export const GRADIENT_RELEASE_ENV = "LUKELAB_GRADIENT_RELEASE";
 
 /** Where the native TensorFlow library came from. */
@@ -166,7 +169,7 @@ function describe(name: string, build: NativeBuild | undefined): Omit<BackendRep
   const r = describeBackend(name, build);
   r.details.gradients = gradientsMissing ? `missing: ${gradientsMissing}` : "registered (training works)";
   r.details.backward = gradientReleaseActive()
-    ? "frees activations and gradients as it goes"
+    ? `frees activations and gradients as it goes${shapeOnlySavesActive() ? "; shape-only kernels keep shapes, not data" : ""}`
     : `tfjs-core's own (frees at the end; ${GRADIENT_RELEASE_ENV}=0)`;
   if (name === "wasm" && wasmKernels.length) r.details.kernels = `lukelab's ${wasmKernels.join(", ")}`;
   return r;
@@ -248,7 +251,10 @@ async function choose(): Promise<BackendReport> {
   const gpu = gpuVisibility();
   const plan = planBackends({ requested: requestedRaw, built: builtVariants(), gpu });
   gradientsMissing = registerGradients();
-  if (process.env[GRADIENT_RELEASE_ENV]?.trim() !== "0") setGradientRelease(true);
+  if (process.env[GRADIENT_RELEASE_ENV]?.trim() !== "0") {
+    setGradientRelease(true);
+    setShapeOnlySaves(true);
+  }
   const skipped = [...plan.skipped];
   for (const c of plan.order) {
     try {

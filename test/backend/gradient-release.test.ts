@@ -2,20 +2,24 @@
  * The early release of saved activations and intermediate gradients during backpropagation
  * (kernel/backend/gradient-release.ts) changes when memory is freed, never the values: gradients
  * are bit-identical with it on and off, nothing leaks, a caller's dy and the xs' gradients
- * survive, higher-order gradients still work, and the peak falls.
+ * survive, higher-order gradients still work, and the peak falls. The same for shape-only saves:
+ * kernels whose gradients read only their inputs' shapes keep those shapes instead of the data.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { gradientReleaseActive, setGradientRelease, tf } from "../../kernel/backend";
+import { gradientReleaseActive, setGradientRelease, setShapeOnlySaves, shapeOnlySavesActive, tf } from "../../kernel/backend";
 import { expectNoLeak, maxAbsDiff, ready, seededValues as values } from "../helpers";
 
 let initial = false;
+let initialShapes = false;
 before(async () => {
   await ready();
   initial = gradientReleaseActive();
+  initialShapes = shapeOnlySavesActive();
 });
 after(() => {
   setGradientRelease(initial);
+  setShapeOnlySaves(initialShapes);
 });
 
 /** A two-layer post-LN attention block over embeddings: the op mix of a LUKE layer. */
@@ -108,4 +112,60 @@ test("a caller's dy, pass-through gradients, variables' gradients and higher ord
   const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.mul(a, 3))), [a]);
   assert.deepEqual(Array.from(grads[a.name].dataSync()), [18, 36]);
   tf.dispose([a, ...Object.values(grads)]);
+});
+
+/** Bytes of tensor data kept alive at the end of the forward pass (inside variableGrads). */
+function keptAfterForward(m: ReturnType<typeof makeModel>): number {
+  let kept = 0;
+  const { value, grads } = tf.variableGrads(() => {
+    const before = tf.memory().numBytes;
+    const loss = m.loss();
+    kept = tf.memory().numBytes - before;
+    return loss;
+  }, Object.values(m.vars));
+  tf.dispose([value, ...Object.values(grads)]);
+  return kept;
+}
+
+test("shape-only saves: bit-identical gradients, nothing leaks, less kept after the forward pass", async () => {
+  const m = makeModel();
+  setGradientRelease(true);
+  for (const release of [false, true]) {
+    setGradientRelease(release);
+    setShapeOnlySaves(false);
+    const full = await expectNoLeak(() => grads(release, m));
+    const keptFull = keptAfterForward(m);
+    assert.equal(setShapeOnlySaves(true), true, "this tfjs-core has the hooks shape-only saves need");
+    const shapes = await expectNoLeak(() => grads(release, m));
+    const keptShapes = keptAfterForward(m);
+    full.forEach((g, i) => assert.equal(maxAbsDiff(g, shapes[i]), 0, `variable ${i}, release ${release}`));
+    // The model's residual sums, mask addition and reshapes no longer keep their inputs.
+    assert.ok(keptShapes < 0.85 * keptFull, `kept ${keptShapes} bytes with shape-only saves, ${keptFull} without (release ${release})`);
+  }
+  m.dispose();
+});
+
+test("shape-only saves: every kernel it covers still differentiates, broadcasting included", async () => {
+  setShapeOnlySaves(true);
+  await expectNoLeak(() => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor1d([10, 20, 30]);
+    const f = (x: tf.Tensor, y: tf.Tensor) => {
+      const s = tf.sub(tf.add(x, y), tf.mul(y, 2)); // Add and Sub with b broadcast over rows
+      const c = tf.concat([s, tf.reshape(x, [2, 3])], 1); // Concat, Reshape
+      const sl = tf.slice(c, [0, 1], [2, 4]); // Slice
+      const e = tf.expandDims(sl, 0); // ExpandDims
+      const p = tf.pad(e, [[0, 0], [1, 0], [0, 1]], 0); // PadV2
+      const st = tf.stack([p, p]); // Pack
+      return tf.sum(tf.mul(tf.addN([st, st, st]), tf.reshape(tf.range(1, 1 + st.size), st.shape))); // AddN
+    };
+    const [gaOn, gbOn] = tf.grads(f)([a, b]);
+    setShapeOnlySaves(false);
+    const [gaOff, gbOff] = tf.grads(f)([a, b]);
+    setShapeOnlySaves(true);
+    assert.deepEqual(Array.from(gaOn.dataSync()), Array.from(gaOff.dataSync()));
+    assert.deepEqual(Array.from(gbOn.dataSync()), Array.from(gbOff.dataSync()));
+    assert.ok(gaOn.dataSync().some((v) => v !== 0) && gbOn.dataSync().some((v) => v !== 0), "non-zero gradients");
+    tf.dispose([a, b, gaOn, gbOn, gaOff, gbOff]);
+  });
 });
