@@ -14,10 +14,16 @@
 //   LukelabAdamW(p, g, m, v, hyper) -> (p', m', v')          transformers' AdamW, in its order of
 //                                                            operations; hyper = [step size, beta1,
 //                                                            beta2, eps, lr * weight decay]
-//   LukelabDropout(x, seed, rate) -> (y, mask)               inverted dropout: mask = 1/(1 - rate)
-//                                                            where a uniform draw is >= rate, else 0;
-//                                                            y = x * mask. Philox keyed by seed [2],
-//                                                            the same for any thread count.
+//   LukelabAdamWMulti(p[N], g[N], m[N], v[N], hyper[N, 5]) -> (p'[N], m'[N], v'[N])
+//                                                            the same update for N tensors in one op
+//                                                            (one dispatch per step, not per tensor)
+//   LukelabDropout(x, seed, rate) -> (y, keep)               inverted dropout: keep (bool) where a
+//                                                            uniform draw is >= rate; y = x / (1 - rate)
+//                                                            where kept, else 0. Philox keyed by seed
+//                                                            [2], the same for any thread count. The
+//                                                            kept mask is one byte per value (a float
+//                                                            mask saved for backward would be four)
+//   LukelabDropoutGrad(dy, keep, rate) -> dx                 dx = dy / (1 - rate) where kept, else 0
 //
 // The library is built by scripts/native-ops.sh against the TensorFlow of the tfjs-node binding and
 // loaded into the same process (kernel/backend/native-ops.ts), where its ops run through tfjs-node's
@@ -86,12 +92,24 @@ REGISTER_OP("LukelabAdamW")
     .Output("m_out: float")
     .Output("v_out: float");
 
+REGISTER_OP("LukelabAdamWMulti")
+    .Attr("N: int >= 1")
+    .Input("p: N * float")
+    .Input("g: N * float")
+    .Input("m: N * float")
+    .Input("v: N * float")
+    .Input("hyper: float")
+    .Output("p_out: N * float")
+    .Output("m_out: N * float")
+    .Output("v_out: N * float");
+
 REGISTER_OP("LukelabDropout")
     .Input("x: float")
     .Input("seed: int32")
     .Input("rate: float")
     .Output("y: float")
-    .Output("mask: float");
+    .Output("keep: bool");
+REGISTER_OP("LukelabDropoutGrad").Input("dy: float").Input("keep: bool").Input("rate: float").Output("dx: float");
 
 class GeluOp : public OpKernel {
  public:
@@ -262,6 +280,33 @@ class LayerNormGradOp : public OpKernel {
   }
 };
 
+// transformers' AdamW for one tensor; h = [step size, beta1, beta2, eps, lr * weight decay].
+void AdamWUpdate(OpKernelContext* ctx, const float* h, const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, Tensor* po, Tensor* mo,
+                 Tensor* vo) {
+  const float step = h[0], b1 = h[1], b2 = h[2], eps = h[3], decay = h[4];
+  const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const float* pp = p.flat<float>().data();
+  const float* gg = g.flat<float>().data();
+  const float* mm = m.flat<float>().data();
+  const float* vv = v.flat<float>().data();
+  float* pn = po->flat<float>().data();
+  float* mn = mo->flat<float>().data();
+  float* vn = vo->flat<float>().data();
+  ParallelRange(ctx, p.NumElements(), 20, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float gi = gg[i];
+      const float m1 = mm[i] * b1 + gi * c1;
+      const float v1 = vv[i] * b2 + (gi * gi) * c2;
+      const float denom = std::sqrt(v1) + eps;
+      float q = pp[i] - (m1 / denom) * step;
+      if (decay != 0.0f) q = q - q * decay;
+      mn[i] = m1;
+      vn[i] = v1;
+      pn[i] = q;
+    }
+  });
+}
+
 class AdamWOp : public OpKernel {
  public:
   explicit AdamWOp(OpKernelConstruction* c) : OpKernel(c) {}
@@ -278,29 +323,39 @@ class AdamWOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, p.shape(), &po));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, p.shape(), &mo));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, p.shape(), &vo));
+    AdamWUpdate(ctx, hyper.flat<float>().data(), p, g, m, v, po, mo, vo);
+  }
+};
+
+class AdamWMultiOp : public OpKernel {
+ public:
+  explicit AdamWMultiOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    OpInputList p, g, m, v;
+    OP_REQUIRES_OK(ctx, ctx->input_list("p", &p));
+    OP_REQUIRES_OK(ctx, ctx->input_list("g", &g));
+    OP_REQUIRES_OK(ctx, ctx->input_list("m", &m));
+    OP_REQUIRES_OK(ctx, ctx->input_list("v", &v));
+    const Tensor& hyper = ctx->input(4 * p.size());
+    const int n = p.size();
+    OP_REQUIRES(ctx, hyper.NumElements() == 5 * n,
+                errors::InvalidArgument("LukelabAdamWMulti: hyper holds [step size, beta1, beta2, eps, lr * weight decay] for each of the ", n, " tensors, found ", hyper.NumElements(), " values"));
+    for (int i = 0; i < n; ++i) {
+      OP_REQUIRES(ctx, g[i].shape() == p[i].shape() && m[i].shape() == p[i].shape() && v[i].shape() == p[i].shape(),
+                  errors::InvalidArgument("LukelabAdamWMulti: p, g, m and v of tensor ", i, " must have one shape; p is ", p[i].shape().DebugString()));
+    }
+    OpOutputList po, mo, vo;
+    OP_REQUIRES_OK(ctx, ctx->output_list("p_out", &po));
+    OP_REQUIRES_OK(ctx, ctx->output_list("m_out", &mo));
+    OP_REQUIRES_OK(ctx, ctx->output_list("v_out", &vo));
     const float* hp = hyper.flat<float>().data();
-    const float step = hp[0], b1 = hp[1], b2 = hp[2], eps = hp[3], decay = hp[4];
-    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
-    const float* pp = p.flat<float>().data();
-    const float* gg = g.flat<float>().data();
-    const float* mm = m.flat<float>().data();
-    const float* vv = v.flat<float>().data();
-    float* pn = po->flat<float>().data();
-    float* mn = mo->flat<float>().data();
-    float* vn = vo->flat<float>().data();
-    ParallelRange(ctx, p.NumElements(), 20, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const float gi = gg[i];
-        const float m1 = mm[i] * b1 + gi * c1;
-        const float v1 = vv[i] * b2 + (gi * gi) * c2;
-        const float denom = std::sqrt(v1) + eps;
-        float q = pp[i] - (m1 / denom) * step;
-        if (decay != 0.0f) q = q - q * decay;
-        mn[i] = m1;
-        vn[i] = v1;
-        pn[i] = q;
-      }
-    });
+    for (int i = 0; i < n; ++i) {
+      Tensor *pi = nullptr, *mi = nullptr, *vi = nullptr;
+      OP_REQUIRES_OK(ctx, po.allocate(i, p[i].shape(), &pi));
+      OP_REQUIRES_OK(ctx, mo.allocate(i, p[i].shape(), &mi));
+      OP_REQUIRES_OK(ctx, vo.allocate(i, p[i].shape(), &vi));
+      AdamWUpdate(ctx, hp + 5 * i, p[i], g[i], m[i], v[i], pi, mi, vi);
+    }
   }
 };
 
@@ -323,7 +378,7 @@ class DropoutOp : public OpKernel {
     const float scale = 1.0f / (1.0f - rate);
     const float* in = x.flat<float>().data();
     float* out = y->flat<float>().data();
-    float* mk = mask->flat<float>().data();
+    bool* mk = mask->flat<bool>().data();
     const int64_t n = x.NumElements();
     const int64_t groups = (n + 3) / 4;  // one Philox draw gives 4 numbers
     ParallelRange(ctx, groups, 40, [&](int64_t b, int64_t e) {
@@ -338,9 +393,9 @@ class DropoutOp : public OpKernel {
           const uint32_t bits = (127u << 23) | (draw[l] & 0x7fffffu);
           float u;
           std::memcpy(&u, &bits, sizeof u);
-          const float keep = (u - 1.0f) >= rate ? scale : 0.0f;
+          const bool keep = (u - 1.0f) >= rate;
           mk[i] = keep;
-          out[i] = in[i] * keep;
+          out[i] = in[i] * (keep ? scale : 0.0f);
         }
       }
     });
@@ -352,7 +407,33 @@ REGISTER_KERNEL_BUILDER(Name("LukelabGeluGrad").Device(DEVICE_CPU), GeluGradOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabLayerNorm").Device(DEVICE_CPU), LayerNormOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabLayerNormGrad").Device(DEVICE_CPU), LayerNormGradOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabAdamW").Device(DEVICE_CPU), AdamWOp);
+class DropoutGradOp : public OpKernel {
+ public:
+  explicit DropoutGradOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    const Tensor& keep = ctx->input(1);
+    const Tensor& rate_t = ctx->input(2);
+    OP_REQUIRES(ctx, keep.shape() == dy.shape(),
+                errors::InvalidArgument("LukelabDropoutGrad: dy ", dy.shape().DebugString(), " and the kept mask ", keep.shape().DebugString(), " differ"));
+    OP_REQUIRES(ctx, rate_t.NumElements() == 1, errors::InvalidArgument("LukelabDropoutGrad: rate must be a scalar"));
+    const float rate = rate_t.flat<float>()(0);
+    OP_REQUIRES(ctx, rate >= 0.0f && rate < 1.0f, errors::InvalidArgument("LukelabDropoutGrad: rate must be in [0, 1), found ", rate));
+    Tensor* dx = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, dy.shape(), &dx));
+    const float scale = 1.0f / (1.0f - rate);
+    const float* g = dy.flat<float>().data();
+    const bool* k = keep.flat<bool>().data();
+    float* out = dx->flat<float>().data();
+    ParallelRange(ctx, dy.NumElements(), 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) out[i] = g[i] * (k[i] ? scale : 0.0f);
+    });
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("LukelabAdamWMulti").Device(DEVICE_CPU), AdamWMultiOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabDropout").Device(DEVICE_CPU), DropoutOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabDropoutGrad").Device(DEVICE_CPU), DropoutGradOp);
 
 // A Node-API module with no exports: process.dlopen() loads the library (registering the ops above
 // with the TensorFlow already in the process) and finds this entry point.

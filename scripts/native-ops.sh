@@ -54,6 +54,6 @@ fi
 mv "$tmp" "$OUT"
 STAMP="$STAMP" INFO="$INFO" node -e '
   const fs = require("fs");
-  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops: ["LukelabGelu", "LukelabGeluGrad", "LukelabLayerNorm", "LukelabLayerNormGrad", "LukelabAdamW", "LukelabDropout"], builtAt: new Date().toISOString() }, null, 2) + "\n");
+  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops: ["LukelabGelu", "LukelabGeluGrad", "LukelabLayerNorm", "LukelabLayerNormGrad", "LukelabAdamW", "LukelabAdamWMulti", "LukelabDropout", "LukelabDropoutGrad"], builtAt: new Date().toISOString() }, null, 2) + "\n");
 '
 log "fused kernels ($VARIANT) built in $(( $(date +%s) - t0 ))s: ${OUT#$ROOT/}"

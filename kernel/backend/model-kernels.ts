@@ -18,6 +18,18 @@ export interface ModelKernels {
   dropout?(x: tf.Tensor, rate: number, seed: number): tf.Tensor;
   /** One AdamW update (transformers' form, see kernel/train/adamw.ts): [p', m', v']. */
   adamW?(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, step: number, b1: number, b2: number, eps: number, decay: number): tf.Tensor[];
+  /** The same update for many tensors at once, each with its own hyperparameters: [p', m', v'] for each. */
+  adamWMany?(updates: readonly AdamWUpdate[]): tf.Tensor[][];
+}
+
+/** One tensor's AdamW update: its parameter, gradient, moments and hyperparameters. */
+export interface AdamWUpdate {
+  p: tf.Tensor;
+  g: tf.Tensor;
+  m: tf.Tensor;
+  v: tf.Tensor;
+  /** [step size, beta1, beta2, eps, lr · weight decay] */
+  hyper: readonly [number, number, number, number, number];
 }
 
 const NONE: ModelKernels = Object.freeze({});

@@ -21,12 +21,14 @@
  *     Each eager op costs tens of microseconds of dispatch whatever its size, which is most of the
  *     time of a small model's step.
  */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import type { ModelKernels } from "./model-kernels";
+import type { AdamWUpdate, ModelKernels } from "./model-kernels";
 
 /** The slice of tfjs-node's backend and binding used here. */
 interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_INT32: number };
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_FLOAT: number; TF_INT32: number };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
 }
@@ -85,7 +87,10 @@ export function loadFusedOps(build: { opsLibrary?: string; variant: string }): v
   if (process.env[FUSED_OPS_ENV] === "0") {
     fused = { loaded: false, why: `off (${FUSED_OPS_ENV}=0)` };
   } else if (!build.opsLibrary) {
-    fused = { loaded: false, why: `not built (run \`bash scripts/native-ops.sh${build.variant === "gpu" ? " --gpu" : ""}\`)` };
+    fused = { loaded: false, why: `not built (run \`${opsCommand(build.variant)}\`)` };
+  } else if (missingOps(build.opsLibrary).length) {
+    const missing = missingOps(build.opsLibrary);
+    fused = { loaded: false, why: `built from an older native/lukelab_ops.cc (without ${missing.join(", ")}): run \`${opsCommand(build.variant)}\`` };
   } else {
     try {
       // A Node-API module with no exports; loading it registers the ops with the TensorFlow in this process.
@@ -95,6 +100,32 @@ export function loadFusedOps(build: { opsLibrary?: string; variant: string }): v
       fused = { loaded: false, why: `did not load: ${(err as Error).message.split("\n")[0]}` };
     }
   }
+}
+
+/** The ops this file runs from lukelab's library. */
+export const FUSED_OP_NAMES = Object.freeze([
+  "LukelabGelu",
+  "LukelabGeluGrad",
+  "LukelabLayerNorm",
+  "LukelabLayerNormGrad",
+  "LukelabAdamW",
+  "LukelabAdamWMulti",
+  "LukelabDropout",
+  "LukelabDropoutGrad",
+]);
+
+const opsCommand = (variant: string) => `bash scripts/native-ops.sh${variant === "gpu" ? " --gpu" : ""}`;
+
+/** The ops of FUSED_OP_NAMES that the library's build record (lukelab_ops.json beside it) does not list. */
+function missingOps(library: string): string[] {
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(readFileSync(join(dirname(library), "lukelab_ops.json"), "utf8")) as { ops?: unknown }).ops;
+  } catch {
+    listed = undefined;
+  }
+  const ops = Array.isArray(listed) ? new Set(listed) : new Set<unknown>();
+  return FUSED_OP_NAMES.filter((op) => !ops.has(op));
 }
 
 /** Whether GELU, LayerNorm, AdamW and dropout run as lukelab's fused kernels (and linear layers as fusedLinear) now. */
@@ -112,7 +143,7 @@ export function setFusedOps(on: boolean): boolean {
 /** One line for `lukelab doctor`. */
 export function describeFusedOps(): string {
   if (!fused.loaded) return fused.why;
-  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW and dropout in one pass each, linear layers in 4 ops (${fused.path})`;
+  return `${fusedEnabled ? "on" : "loaded, turned off"}: GELU, LayerNorm, AdamW (every tensor in one op) and dropout (a one-byte mask) in one pass each, linear layers in 4 ops (${fused.path})`;
 }
 
 function run(name: string, inputs: tf.Tensor[], attrs: OpAttr[] = []): tf.Tensor {
@@ -213,20 +244,44 @@ export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tenso
 }
 
 /**
- * Inverted dropout as one fused kernel: the mask (1/(1 − rate) where a Philox uniform draw keyed by
- * `seed` is ≥ rate, else 0) and x·mask in one pass; the mask is kept for the backward pass (dy·mask).
+ * AdamW for many tensors in one op (one dispatch a step instead of one per tensor): [p', m', v'] for
+ * each update, in order.
+ */
+export function fusedAdamWMany(updates: readonly AdamWUpdate[]): tf.Tensor[][] {
+  if (updates.length === 0) return [];
+  const be = nodeBackend()!;
+  const n = updates.length;
+  const flat = tf.tidy(() => {
+    const hyper = tf.tensor2d(updates.flatMap((u) => [...u.hyper]), [n, 5], "float32");
+    const inputs = [...updates.map((u) => u.p), ...updates.map((u) => u.g), ...updates.map((u) => u.m), ...updates.map((u) => u.v), hyper];
+    return runMany("LukelabAdamWMulti", inputs, 3 * n, [{ name: "N", type: be.binding.TF_ATTR_INT, value: n }]);
+  });
+  return updates.map((_, i) => [flat[i], flat[n + i], flat[2 * n + i]]);
+}
+
+/**
+ * Inverted dropout as one fused kernel: which values are kept (a Philox uniform draw keyed by `seed`
+ * is ≥ rate; one byte each) and x/(1 − rate) where kept, else 0, in one pass. The kept mask is what
+ * the backward pass keeps: dy/(1 − rate) where kept.
  */
 export function fusedDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const [y, mask] = tf.tidy(() => runMany("LukelabDropout", [input, seedPair(seed), tf.scalar(rate)], 2));
-    save([mask]);
-    return { value: y, gradFunc: (dy: tf.Tensor, [m]: tf.Tensor[]) => tf.mul(dy, m) };
+    const [y, keep] = tf.tidy(() => runMany("LukelabDropout", [input, seedPair(seed), tf.scalar(rate)], 2));
+    save([keep]);
+    return { value: y, gradFunc: (dy: tf.Tensor, [k]: tf.Tensor[]) => tf.tidy(() => run("LukelabDropoutGrad", [dy, k, tf.scalar(rate)])) };
   });
   return op(x);
 }
 
-const FUSED: ModelKernels = Object.freeze({ linear: fusedLinear, gelu: fusedGelu, layerNorm: fusedLayerNorm, dropout: fusedDropout, adamW: fusedAdamW });
+const FUSED: ModelKernels = Object.freeze({
+  linear: fusedLinear,
+  gelu: fusedGelu,
+  layerNorm: fusedLayerNorm,
+  dropout: fusedDropout,
+  adamW: fusedAdamW,
+  adamWMany: fusedAdamWMany,
+});
 const MASK_ONLY: ModelKernels = Object.freeze({
   dropout: (x: tf.Tensor, rate: number, seed: number) => tf.tidy(() => tf.mul(x, nativeDropoutMask(x.shape, rate, seed)!)),
 });

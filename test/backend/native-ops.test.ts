@@ -10,13 +10,25 @@
  * whole suite's parity tests against PyTorch run through the fused kernels on the native pass.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, test } from "node:test";
 import { findNativeBuild, tf } from "../../kernel/backend";
 import { modelKernels } from "../../kernel/backend/model-kernels";
-import { fusedOpsActive, nativeDropoutMask, nativeOpsActive, setFusedOps } from "../../kernel/backend/native-ops";
+import {
+  FUSED_OP_NAMES,
+  describeFusedOps,
+  fusedAdamW,
+  fusedAdamWMany,
+  fusedOpsActive,
+  loadFusedOps,
+  nativeDropoutMask,
+  nativeOpsActive,
+  setFusedOps,
+} from "../../kernel/backend/native-ops";
 import { Dropout, gelu, layerNorm, linear } from "../../kernel/model/ops";
 import { AdamW } from "../../kernel/train/adamw";
-import { expectNoLeak, maxAbsDiff, ready } from "../helpers";
+import { expectNoLeak, maxAbsDiff, ready, tmpDir } from "../helpers";
 
 before(ready);
 
@@ -30,7 +42,7 @@ test("the model is handed the backend's kernels: fused ones on native TensorFlow
   if (!nativeOpsActive()) return assert.equal(kinds(), "", `backend ${tf.getBackend()} supplies kernels`);
   const initial = setFusedOps(true);
   try {
-    assert.equal(kinds(), "adamW,dropout,gelu,layerNorm,linear");
+    assert.equal(kinds(), "adamW,adamWMany,dropout,gelu,layerNorm,linear");
     setFusedOps(false);
     assert.equal(kinds(), "dropout");
   } finally {
@@ -155,6 +167,30 @@ test("fused GELU, LayerNorm and AdamW give what the elementwise ops give, forwar
   });
 });
 
+test("AdamW over many tensors in one op equals the one-tensor kernel, each with its own hyperparameters; bad shapes are named", async () => {
+  if (!fusedOpsActive()) return assert.notEqual(tf.getBackend(), "tensorflow");
+  await expectNoLeak(() => {
+    const shapes = [[40, 30], [30], [3, 4, 5]];
+    const make = (seed: number) => shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", seed + i));
+    const [p, g, m] = [make(1), make(11), make(21)];
+    const v = tf.tidy(() => make(31).map((t) => tf.square(t)));
+    const hyper = shapes.map((_, i) => [1e-3 * (i + 1), 0.9, 0.98 - 0.01 * i, 1e-6, i === 1 ? 0 : 1e-4 * (i + 1)] as const);
+    const many = fusedAdamWMany(shapes.map((_, i) => ({ p: p[i], g: g[i], m: m[i], v: v[i], hyper: hyper[i] })));
+    shapes.forEach((s, i) => {
+      const one = fusedAdamW(p[i], g[i], m[i], v[i], ...hyper[i]);
+      many[i].forEach((t, k) => {
+        assert.deepEqual(t.shape, s);
+        assert.equal(maxAbsDiff(t.dataSync() as Float32Array, one[k].dataSync() as Float32Array), 0, `tensor ${i}, output ${k}`);
+      });
+      assert.ok(maxAbsDiff(many[i][0].dataSync() as Float32Array, p[i].dataSync() as Float32Array) > 0, `tensor ${i} was not updated`);
+      tf.dispose(one);
+    });
+    tf.dispose(many.flat());
+    assert.throws(() => fusedAdamWMany([{ p: p[0], g: g[1], m: m[0], v: v[0], hyper: hyper[0] }]), /tensor 0 must have one shape/);
+    tf.dispose([...p, ...g, ...m, ...v]);
+  });
+});
+
 test("native linear layers give what tfjs's fused matMul gives: value, dx, dW and db, rank 2 to 4, with and without bias, without leaks", async () => {
   if (!fusedOpsActive()) return assert.notEqual(tf.getBackend(), "tensorflow");
   await expectNoLeak(() => {
@@ -187,4 +223,23 @@ test("a fused kernel given tensors that do not fit says which and why", () => {
   assert.throws(() => linear(x, { kernel: w2, bias: gamma }), /linear: bias \[5\] does not fit the kernel \[8,3\]/);
   tf.dispose([w, w2]);
   tf.dispose([x, gamma]);
+});
+
+test("a library built from an older native/lukelab_ops.cc is not loaded, and the line says how to rebuild it", () => {
+  if (!nativeOpsActive()) return;
+  const build = findNativeBuild("cpu");
+  const dir = tmpDir();
+  const library = join(dir, "lukelab_ops.node");
+  writeFileSync(library, "not a library");
+  // The build record of a library made before the many-tensor AdamW and the dropout gradient.
+  const older = FUSED_OP_NAMES.filter((op) => op !== "LukelabAdamWMulti" && op !== "LukelabDropoutGrad");
+  writeFileSync(join(dir, "lukelab_ops.json"), JSON.stringify({ stamp: "src=0", ops: older }));
+  try {
+    loadFusedOps({ opsLibrary: library, variant: "cpu" });
+    assert.equal(fusedOpsActive(), false);
+    assert.match(describeFusedOps(), /older native\/lukelab_ops\.cc \(without LukelabAdamWMulti, LukelabDropoutGrad\): run `bash scripts\/native-ops\.sh`/);
+    assert.deepEqual(Object.keys(modelKernels()), ["dropout"], "only TensorFlow's own dropout mask is handed to the model");
+  } finally {
+    if ("binding" in build) loadFusedOps(build);
+  }
 });
