@@ -22,7 +22,7 @@ import { writeFileAtomic } from "../../io/atomic";
 import { readResults } from "./results";
 import { parseSummary, resultsSummary, summaryMatches, SUMMARY_FILE, type ResultsSummary } from "./results-summary";
 import { parseJsonText } from "../../io/json-text";
-import { parseRunsIndex, RUNS_INDEX_FILE, RUNS_INDEX_FORMAT, STATE_FOLDER, type RunsIndex, type RunsIndexEntry, type StateFileEntry } from "./runs-index";
+import { parseRunsIndex, RUNS_INDEX_FILE, RUNS_INDEX_FORMAT, sameRecordedTime, STATE_FOLDER, type RunsIndex, type RunsIndexEntry, type StateFileEntry } from "./runs-index";
 
 const RESULTS_FILE = "results.json";
 /** A folder changed less than this long ago is waited for before it is indexed (a coarse clock could give a later change the same time). */
@@ -61,8 +61,6 @@ function readIndex(file: string): RunsIndex {
   }
 }
 
-const sameTime = (a: number, b: number) => Math.abs(a - b) <= 0.002;
-
 /** The time of the folder (or file) at `dir` once it is at least SETTLE_MS old (waiting for that), or undefined if it keeps changing. */
 function settledTime(dir: string): number | undefined {
   for (let tries = 0; tries < 20; tries++) {
@@ -95,7 +93,7 @@ function stateFileEntries(root: string, old: Record<string, StateFileEntry> | un
     try {
       const stat = statSync(file);
       const prev = old?.[name];
-      if (prev && prev.bytes === stat.size && sameTime(prev.mtime_ms, stat.mtimeMs)) {
+      if (prev && prev.bytes === stat.size && sameRecordedTime(prev.mtime_ms, stat.mtimeMs)) {
         out[name] = prev;
         continue;
       }
@@ -103,7 +101,7 @@ function stateFileEntries(root: string, old: Record<string, StateFileEntry> | un
       if (before === undefined || !statSync(file).isFile()) continue;
       const text = readFileSync(file, "utf8");
       const after = statSync(file);
-      if (!sameTime(before, after.mtimeMs) || Buffer.byteLength(text) !== after.size) continue;
+      if (!sameRecordedTime(before, after.mtimeMs) || Buffer.byteLength(text) !== after.size) continue;
       const state = parseJsonText(text, file);
       if (typeof state === "object" && state !== null && !Array.isArray(state)) out[name] = { mtime_ms: before, bytes: after.size, state: state as Record<string, unknown> };
     } catch {
@@ -140,7 +138,7 @@ export function indexEntry(dir: string): RunsIndexEntry | { reason: string } {
     .map((e) => e.name)
     .sort();
   const after = statSync(dir).mtimeMs;
-  if (!sameTime(before, after)) return { reason: "changed while it was read" };
+  if (!sameRecordedTime(before, after)) return { reason: "changed while it was read" };
   return { folder_mtime_ms: before, subfolders, summary };
 }
 
@@ -158,7 +156,7 @@ export function updateRunsIndex(root: string, folders?: readonly string[]): Runs
   for (const [folder, entry] of Object.entries(old)) {
     if (targets.includes(folder)) continue;
     try {
-      if (sameTime(statSync(join(root, folder)).mtimeMs, entry.folder_mtime_ms)) runs[folder] = entry;
+      if (sameRecordedTime(statSync(join(root, folder)).mtimeMs, entry.folder_mtime_ms)) runs[folder] = entry;
     } catch {
       // The folder is gone.
     }

@@ -126,6 +126,13 @@ export function stateEntryMatches(entry: StateFileEntry, modified: string, size:
 
 function sameListedTime(recordedMs: number, modified: string): boolean {
   const t = listedTime(modified);
-  // Within 2 µs: the server's rounding to the microsecond and floating point on both sides.
-  return t !== undefined && t.resolutionMs <= 0.001 && Math.abs(t.ms - recordedMs) <= 0.002;
+  return t !== undefined && t.resolutionMs <= 0.001 && sameRecordedTime(t.ms, recordedMs);
+}
+
+/**
+ * Whether two modification times in milliseconds are the same time as the index records it: within
+ * 2 µs, the server's rounding to the microsecond and floating point on both sides.
+ */
+export function sameRecordedTime(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 0.002;
 }
