@@ -1,0 +1,97 @@
+/**
+ * The attention views' worker: it decodes the payload (the checking decoder: a hostile payload is
+ * refused here with its field named, and the page shows the error), sends the page a copy of what it
+ * decoded (attention-transfer.ts), and answers paint requests (render-core.ts): scenes built and bands
+ * rasterised here, their pixels transferred to the page, which only puts them on the canvas and draws
+ * the texts. Started by renderer.ts with `new Worker(new URL("./render-worker.js", import.meta.url))`,
+ * which webpack (JupyterLab's extension builder) bundles as a chunk of its own and a browser loads as a
+ * module as it is (the bench page).
+ *
+ * On start it runs a small payload through every step once, so that the first real render does not
+ * pay for code running for the first time.
+ */
+import { decodeAttentionPayload, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
+import { packAttention } from "../../kernel/portable/attention-transfer";
+import { LIGHT_THEME } from "../../kernel/portable/colours";
+import { headViewLayout } from "../../kernel/portable/head-view";
+import { ALL_LINKS } from "../../kernel/portable/links";
+import { gridLayout } from "../../kernel/portable/model-view";
+import { tokenLabels } from "../../kernel/portable/tokens";
+import { SceneCache, type BandImage, type PaintRequest } from "./render-core";
+
+export type ToWorker = { type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest };
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "loaded"; result: { ok: true; packed: ReturnType<typeof packAttention> } | { ok: false; error: { path: string; message: string } }; decodeMs: number; sent: number }
+  | { type: "painted"; seq: number; slot: string; image: BandImage; ms: number }
+  | { type: "failed"; seq: number; slot: string; message: string };
+
+/** The worker's global scope, as far as it is used here (no DOM types: the Node tests compile this). */
+interface Scope {
+  postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  onmessage: ((e: { data: ToWorker }) => void) | null;
+}
+
+/** Answers the page's messages for one payload (exported for the Node tests, which call it directly). */
+export function workerHandler(post: Scope["postMessage"]): (message: ToWorker) => void {
+  let cache: SceneCache | null = null;
+  return (m) => {
+    if (m.type === "load") {
+      cache = null;
+      const t0 = performance.now();
+      const decoded = decodeAttentionPayload(m.payload);
+      const decodeMs = performance.now() - t0;
+      if (!decoded.ok) return post({ type: "loaded", result: decoded, decodeMs, sent: Date.now() });
+      cache = new SceneCache(decoded.attention, tokenLabels(decoded.attention));
+      return post({ type: "loaded", result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+    }
+    const t0 = performance.now();
+    try {
+      if (!cache) throw new Error("no payload loaded");
+      const image = cache.paint(m.req);
+      post({ type: "painted", seq: m.seq, slot: m.req.slot, image, ms: performance.now() - t0 }, [image.rgba.buffer as ArrayBuffer]);
+    } catch (e) {
+      post({ type: "failed", seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+}
+
+/**
+ * Every step on a small sparse payload (2 layers × 4 heads × 192 tokens), long enough for the engine
+ * to compile the hot loops (the first real scene took 130 ms at 12 × 12 × 512 after warming on 48
+ * tokens; a few tens once warm).
+ */
+export function warmUp(): Attention {
+  const n = 192, heads = 4, layers = 2;
+  const weights = new Float32Array(layers * heads * n * n);
+  for (let r = 0; r < layers * heads * n; r++) for (let k = 0; k < n; k++) weights[r * n + k] = (1 + ((r * 7 + k * 13) % 11)) / (6 * n);
+  const words = Array.from({ length: n }, (_, i) => `w${i}`);
+  const payload = JSON.parse(JSON.stringify(encodeAttentionPayload({ words, heads, weights, maxBytes: 60_000 })));
+  const decoded = decodeAttentionPayload(payload);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const att = decoded.attention;
+  const labels = tokenLabels(att);
+  const cache = new SceneCache(att, labels);
+  const layout = headViewLayout(labels, heads, (t, size) => t.length * size * 0.6);
+  const state = { layer: 0, activeHeads: [true, true, true, true], filter: ALL_LINKS, focus: null };
+  cache.paint({ slot: "head", key: "0", spec: { kind: "head", state, layout, theme: LIGHT_THEME }, ratio: 1, band: { top: 0, height: 200 } });
+  cache.paint({ slot: "head", key: "1", spec: { kind: "head", state: { ...state, focus: { side: "left", index: 3 } }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
+  cache.paint({ slot: "head", key: "2", spec: { kind: "head", state: { ...state, layer: 1 }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
+  cache.paint({ slot: "grid", key: "0", spec: { kind: "grid", grid: gridLayout(layers, heads), filter: ALL_LINKS, theme: LIGHT_THEME, selected: null }, ratio: 1, band: null });
+  packAttention(att);
+  return att;
+}
+
+// In a worker (not when the Node tests import this module): answer the page.
+const scope = globalThis as unknown as Partial<Scope> & { WorkerGlobalScope?: unknown };
+if (typeof scope.WorkerGlobalScope !== "undefined" && typeof scope.postMessage === "function") {
+  const post = scope.postMessage.bind(scope) as Scope["postMessage"];
+  const handle = workerHandler(post);
+  scope.onmessage = (e) => handle(e.data);
+  try {
+    warmUp();
+  } catch {
+    // Warming is an optimisation only: a failure here shows up, if at all, in the real requests.
+  }
+  post({ type: "ready" });
+}
