@@ -94,12 +94,12 @@ import { LIGHT_THEME } from "/kernel/portable/colours.js";
 import { tokenLabels } from "/kernel/portable/tokens.js";
 import { canvasMeasure } from "/extension/attention/canvas.js";
 import { HeadPane } from "/extension/attention/head-pane.js";
-import { createRenderer, startSpareWorker } from "/extension/attention/renderer.js";
+import { createRenderer, startRenderWorker } from "/extension/attention/renderer.js";
 import { initialState } from "/extension/attention/state.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
 window.bench = async (mainThread) => {
   // As in JupyterLab (extension/index.ts), the worker starts with the page, before any output comes.
-  if (!mainThread) await startSpareWorker();
+  if (!mainThread) await startRenderWorker();
   const text = await (await fetch("/payload.json")).text();
   await frame();
   const longTasks = [];
@@ -115,9 +115,10 @@ window.bench = async (mainThread) => {
   if (!decoded.ok) throw new Error(decoded.error.message);
   const att = decoded.attention;
   const tDecode = performance.now();
+  // Resolved when the rows in sight have their pixels (slot "head"; the margins come after them).
   let pixels = null;
   const painted = () => new Promise((r) => (pixels = r));
-  const host = { state: null, apply() {}, guard: (f) => f, renderer, onPixels: () => pixels && pixels(), fail: (what, e) => { throw e; } };
+  const host = { state: null, apply() {}, guard: (f) => f, renderer, onPixels: (slot) => slot === "head" && pixels && pixels(), fail: (what, e) => { throw e; } };
   const labels = tokenLabels(att);
   const ctx = { att, labels, theme: LIGHT_THEME, font: "sans-serif", measure: canvasMeasure("sans-serif"), width: () => 1200 };
   const pane = new HeadPane(host, att.tokens);

@@ -7,7 +7,7 @@
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { ATTENTION_MIME } from "../kernel/portable/attention-payload";
-import { startSpareWorker } from "./attention/renderer";
+import { startRenderWorker } from "./attention/renderer";
 import { AttentionWidget } from "./attention/widget";
 import { plotlyExtension } from "./plotly/index";
 
@@ -31,6 +31,6 @@ const extensions: IRenderMime.IExtension[] = [attentionExtension, plotlyExtensio
 
 // The attention views' worker starts with JupyterLab, so that it has loaded and warmed up by the time
 // an output comes (extension/attention/renderer.ts).
-void startSpareWorker();
+void startRenderWorker();
 
 export default extensions;

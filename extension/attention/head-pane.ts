@@ -2,7 +2,7 @@
 import { describeFocus, headViewLayout, headViewScene, type HeadViewLayout } from "../../kernel/portable/head-view";
 import type { Band } from "../../kernel/portable/raster";
 import { el } from "../dom";
-import { ScrolledCanvas } from "./band";
+import { ScrolledCanvas, type BandPart } from "./band";
 import { requestPaint, viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
 import type { SceneSpec } from "./render-core";
 import type { ViewState } from "./state";
@@ -22,7 +22,7 @@ export class HeadPane implements Pane {
     tokens: number,
   ) {
     wireTokenCanvas(this.canvas, host, () => this.layout?.layout ?? null, "focus", tokens);
-    this.painter = new ScrolledCanvas(this.node, this.canvas, (band) => this.draw(band));
+    this.painter = new ScrolledCanvas(this.node, this.canvas, (band, part, done) => this.draw(band, part, done));
     this.node.append(this.canvas);
   }
 
@@ -45,12 +45,13 @@ export class HeadPane implements Pane {
     };
   }
 
-  private draw(band: Band): void {
+  private draw(band: Band, part: BandPart, done: () => void): void {
     const p = this.spec;
     if (!p) return;
-    requestPaint(this.host, this.canvas, { slot: "head", key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, () => {
-      // How long the last repaint took, from the request to the pixels on the canvas (a hover repaints).
-      this.canvas.dataset.hoverMs = this.canvas.dataset.paintMs;
+    requestPaint(this.host, this.canvas, { slot: part === "sight" ? "head" : `head-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, () => {
+      // How long the last repaint of the rows in sight took, from the request to the pixels on the canvas (a hover repaints).
+      if (part === "sight") this.canvas.dataset.hoverMs = this.canvas.dataset.paintMs;
+      done();
     });
   }
 }

@@ -3,7 +3,7 @@ import { describeFocus, headViewLayout, headViewScene, type HeadViewLayout } fro
 import { gridLayout, hitCell, modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
 import type { Band } from "../../kernel/portable/raster";
 import { el } from "../dom";
-import { ScrolledCanvas } from "./band";
+import { ScrolledCanvas, type BandPart } from "./band";
 import { requestPaint, viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
 import type { SceneSpec } from "./render-core";
 import * as S from "./state";
@@ -41,7 +41,7 @@ export class ModelPane implements Pane {
       }),
     );
     wireTokenCanvas(this.detailCanvas, host, () => this.detailLayout?.layout ?? null, "detailFocus", tokens);
-    this.detailPainter = new ScrolledCanvas(this.detailScroll, this.detailCanvas, (band) => this.drawDetail(band));
+    this.detailPainter = new ScrolledCanvas(this.detailScroll, this.detailCanvas, (band, part, done) => this.drawDetail(band, part, done));
     const gridWrap = el("div", "lukelab-attention-scroll");
     gridWrap.append(this.gridCanvas);
     this.detailScroll.append(this.detailCanvas);
@@ -81,8 +81,8 @@ export class ModelPane implements Pane {
     };
   }
 
-  private drawDetail(band: Band): void {
+  private drawDetail(band: Band, part: BandPart, done: () => void): void {
     const p = this.detailSpec;
-    if (p) requestPaint(this.host, this.detailCanvas, { slot: "detail", key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font);
+    if (p) requestPaint(this.host, this.detailCanvas, { slot: part === "sight" ? "detail" : `detail-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, done);
   }
 }

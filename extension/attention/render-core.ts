@@ -88,22 +88,58 @@ export function buildScene(att: Attention, labels: readonly string[], spec: Scen
   return modelGridScene(att, spec.grid, spec.filter, spec.theme, spec.selected);
 }
 
-/** Answers paint requests for one payload, keeping each slot's last scene. */
+/**
+ * Answers paint requests for one payload, keeping the scenes last asked for (by key) and, built ahead
+ * while there is nothing else to do (`prefetch`), the head view's other layers in the same state: a
+ * layer switch then only rasterises.
+ */
 export class SceneCache {
-  private readonly scenes = new Map<string, { key: string; scene: Scene }>();
+  private readonly scenes = new Map<string, Scene>();
+  private readonly limit: number;
+  /** The head view's scene to build the other layers of, and the layers still to build. */
+  private ahead: { spec: Extract<SceneSpec, { kind: "head" }>; layers: number[] } | null = null;
 
   constructor(
     private readonly att: Attention,
     private readonly labels: readonly string[],
-  ) {}
+  ) {
+    this.limit = att.layers.length + 6;
+  }
 
   scene(req: PaintRequest): Scene {
-    let kept = this.scenes.get(req.slot);
-    if (kept?.key !== req.key) {
-      kept = { key: req.key, scene: buildScene(this.att, this.labels, req.spec) };
-      this.scenes.set(req.slot, kept);
+    let scene = this.scenes.get(req.key);
+    if (scene) this.scenes.delete(req.key);
+    else scene = buildScene(this.att, this.labels, req.spec);
+    this.scenes.set(req.key, scene); // the newest last
+    if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
+    const spec = req.spec;
+    if (spec.kind === "head" && !spec.state.focus && spec.state.activeHeads.length === this.att.heads) {
+      // Nearest layers first. The keys are the page's: JSON of the spec, the layer changed in place.
+      const layers = Array.from({ length: this.att.layers.length }, (_, l) => l).sort((a, b) => Math.abs(a - spec.state.layer) - Math.abs(b - spec.state.layer) || a - b);
+      this.ahead = { spec, layers: layers.filter((l) => l !== spec.state.layer) };
     }
-    return kept.scene;
+    return scene;
+  }
+
+  /** Builds one scene ahead; false when there was none left to build. */
+  prefetch(): boolean {
+    const a = this.ahead;
+    while (a?.layers.length) {
+      const spec = { ...a.spec, state: { ...a.spec.state, layer: a.layers.shift()! } };
+      const key = JSON.stringify(spec);
+      if (this.scenes.has(key)) continue;
+      this.scenes.set(key, buildScene(this.att, this.labels, spec));
+      // The cache holds every layer and six more: the oldest goes.
+      if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
+      return true;
+    }
+    this.ahead = null;
+    return false;
+  }
+
+  /** The keys of the scenes kept, oldest first (for the tests). */
+  keys(): string[] {
+    return [...this.scenes.keys()];
   }
 
   paint(req: PaintRequest, reuse?: Uint8ClampedArray): BandImage {

@@ -1,5 +1,5 @@
 /**
- * The attention views' worker: it decodes the payload (the checking decoder: a hostile payload is
+ * The attention views' worker, one for the page: for each output it decodes the payload (the checking decoder: a hostile payload is
  * refused here with its field named, and the page shows the error), sends the page a copy of what it
  * decoded (attention-transfer.ts), and answers paint requests (render-core.ts): scenes built and bands
  * rasterised here, their pixels transferred to the page, which only puts them on the canvas and draws
@@ -19,12 +19,14 @@ import { gridLayout } from "../../kernel/portable/model-view";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { SceneCache, type BandImage, type PaintRequest } from "./render-core";
 
-export type ToWorker = { type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest };
+/** Messages for one output's views: `id` names the output (one worker serves every output of the page). */
+export type ToWorker = { id: number } & ({ type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest } | { type: "drop" });
 export type FromWorker =
   | { type: "ready" }
-  | { type: "loaded"; result: { ok: true; packed: ReturnType<typeof packAttention> } | { ok: false; error: { path: string; message: string } }; decodeMs: number; sent: number }
-  | { type: "painted"; seq: number; slot: string; image: BandImage; ms: number }
-  | { type: "failed"; seq: number; slot: string; message: string };
+  | { type: "loaded"; id: number; result: { ok: true; packed: ReturnType<typeof packAttention> } | { ok: false; error: { path: string; message: string } }; decodeMs: number; sent: number }
+  | { type: "painted"; id: number; seq: number; slot: string; image: BandImage; ms: number }
+  | { type: "failed"; id: number; seq: number; slot: string; message: string }
+  | { type: "dropped"; id: number; seq: number; slot: string };
 
 /** The worker's global scope, as far as it is used here (no DOM types: the Node tests compile this). */
 interface Scope {
@@ -32,27 +34,76 @@ interface Scope {
   onmessage: ((e: { data: ToWorker }) => void) | null;
 }
 
-/** Answers the page's messages for one payload (exported for the Node tests, which call it directly). */
-export function workerHandler(post: Scope["postMessage"]): (message: ToWorker) => void {
-  let cache: SceneCache | null = null;
-  return (m) => {
-    if (m.type === "load") {
-      cache = null;
-      const t0 = performance.now();
-      const decoded = decodeAttentionPayload(m.payload);
-      const decodeMs = performance.now() - t0;
-      if (!decoded.ok) return post({ type: "loaded", result: decoded, decodeMs, sent: Date.now() });
-      cache = new SceneCache(decoded.attention, tokenLabels(decoded.attention));
-      return post({ type: "loaded", result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+type Paint = Extract<ToWorker, { type: "paint" }>;
+
+/** A margin's request (band.ts paints the rows in sight first, then the margins as slots "…-below", "…-above"). */
+const isMargin = (p: Paint) => p.req.slot.includes("-");
+
+/**
+ * Answers the page's messages, for each output its payload (exported for the Node tests, which call it
+ * directly). With `later` (a task after the messages already queued: setTimeout in the worker), paint
+ * requests wait in a queue and are answered one a task: the rows in sight before margins, and a
+ * margin asked for before a newer request for the rows in sight of the same output is dropped (said
+ * with "dropped"). When nothing waits it builds scenes ahead (SceneCache.prefetch), one a task, so that
+ * a request waits for at most one of them. Without `later` every message is answered at once.
+ */
+export function workerHandler(post: Scope["postMessage"], later?: (fn: () => void) => void): (message: ToWorker) => void {
+  const caches = new Map<number, SceneCache>();
+  const queue: Paint[] = [];
+  let scheduled = false;
+  const schedule = () => {
+    if (later && !scheduled) {
+      scheduled = true;
+      later(run);
     }
+  };
+  const run = () => {
+    scheduled = false;
+    const next = takeNext();
+    let busy = next !== undefined;
+    if (next) paint(next);
+    else for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
+    if (busy || queue.length) schedule();
+  };
+  const takeNext = (): Paint | undefined => {
+    const i = queue.findIndex((p) => !isMargin(p));
+    if (i < 0) return queue.shift();
+    const sight = queue[i];
+    for (let j = i - 1; j >= 0; j--) {
+      const p = queue[j];
+      if (p.id === sight.id && isMargin(p)) {
+        queue.splice(j, 1);
+        post({ type: "dropped", id: p.id, seq: p.seq, slot: p.req.slot });
+      }
+    }
+    return queue.splice(queue.indexOf(sight), 1)[0];
+  };
+  const paint = (m: Paint) => {
     const t0 = performance.now();
     try {
+      const cache = caches.get(m.id);
       if (!cache) throw new Error("no payload loaded");
       const image = cache.paint(m.req);
-      post({ type: "painted", seq: m.seq, slot: m.req.slot, image, ms: performance.now() - t0 }, [image.rgba.buffer as ArrayBuffer]);
+      post({ type: "painted", id: m.id, seq: m.seq, slot: m.req.slot, image, ms: performance.now() - t0 }, [image.rgba.buffer as ArrayBuffer]);
     } catch (e) {
-      post({ type: "failed", seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
+      post({ type: "failed", id: m.id, seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
     }
+  };
+  return (m) => {
+    const id = m.id;
+    if (m.type === "drop") return void caches.delete(id);
+    if (m.type === "paint") {
+      if (!later) return paint(m);
+      queue.push(m);
+      return schedule();
+    }
+    caches.delete(id);
+    const t0 = performance.now();
+    const decoded = decodeAttentionPayload(m.payload);
+    const decodeMs = performance.now() - t0;
+    if (!decoded.ok) return post({ type: "loaded", id, result: decoded, decodeMs, sent: Date.now() });
+    caches.set(id, new SceneCache(decoded.attention, tokenLabels(decoded.attention)));
+    post({ type: "loaded", id, result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
   };
 }
 
@@ -86,7 +137,7 @@ export function warmUp(): Attention {
 const scope = globalThis as unknown as Partial<Scope> & { WorkerGlobalScope?: unknown };
 if (typeof scope.WorkerGlobalScope !== "undefined" && typeof scope.postMessage === "function") {
   const post = scope.postMessage.bind(scope) as Scope["postMessage"];
-  const handle = workerHandler(post);
+  const handle = workerHandler(post, (fn) => setTimeout(fn, 0));
   scope.onmessage = (e) => handle(e.data);
   try {
     warmUp();

@@ -6,6 +6,7 @@
  *
  * Newest wins: at most one request per canvas is with the worker; a request made meanwhile waits, and
  * a newer one replaces it (a burst of pointer moves or scrolls costs one paint after the current one).
+ * One worker serves every output of the page (started with the extension: startRenderWorker).
  */
 import { decodeAttentionPayload, type DecodeResult } from "../../kernel/portable/attention-payload";
 import { unpackAttention } from "../../kernel/portable/attention-transfer";
@@ -72,9 +73,58 @@ interface Pending {
   failed: (message: string) => void;
 }
 
+/**
+ * The page's worker, shared by every output: started once (when JupyterLab loads the extension,
+ * index.ts) and warmed up (render-worker.ts), so that an output's first render does not wait for it,
+ * and a notebook of many outputs does not start and warm a worker for each.
+ */
+interface PageWorker {
+  worker: Worker;
+  ready: Promise<void>;
+  /** It reported an error (its script did not load, or it failed): outputs from then on paint here. */
+  failed: boolean;
+  renderers: Map<number, WorkerRenderer>;
+}
+let page: PageWorker | null = null;
+let outputs = 0;
+
+function pageWorker(): PageWorker {
+  if (page) return page;
+  const worker = new Worker(new URL("./render-worker.js", import.meta.url), { type: "module" });
+  const pw: PageWorker = { worker, ready: Promise.resolve(), failed: false, renderers: new Map() };
+  pw.ready = new Promise<void>((resolve) => {
+    worker.addEventListener("message", () => resolve(), { once: true });
+    worker.addEventListener("error", () => resolve(), { once: true });
+  });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.type !== "ready") pw.renderers.get(m.id)?.receive(m);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    pw.failed = true;
+    worker.terminate();
+    for (const r of [...pw.renderers.values()]) r.toMainThread();
+    pw.renderers.clear();
+  };
+  page = pw;
+  return pw;
+}
+
+/** Starts the page's worker (where the page has workers); resolves once it has warmed up. */
+export function startRenderWorker(): Promise<void> {
+  if (typeof Worker === "undefined") return Promise.resolve();
+  try {
+    return pageWorker().ready;
+  } catch {
+    return Promise.resolve();
+  }
+}
+
 export class WorkerRenderer implements Renderer {
   mode: RendererMode = "worker";
   timings: LoadTimings | null = null;
+  private readonly id = ++outputs;
   private seq = 0;
   private readonly busy = new Map<string, Pending>();
   private readonly waiting = new Map<string, Pending>();
@@ -83,13 +133,8 @@ export class WorkerRenderer implements Renderer {
   private fallback: MainThreadRenderer | null = null;
   private lastPayload: unknown = undefined;
 
-  constructor(private readonly worker: Worker) {
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
-    // A worker that cannot start (its script not found, a policy against workers) reports an error event.
-    worker.onerror = (e) => {
-      e.preventDefault();
-      this.toMainThread();
-    };
+  constructor(private readonly pw: PageWorker) {
+    pw.renderers.set(this.id, this);
   }
 
   load(payload: unknown): Promise<DecodeResult> {
@@ -98,7 +143,7 @@ export class WorkerRenderer implements Renderer {
     this.loading?.resolve({ ok: false, error: { path: "", message: "replaced by a newer output" } });
     return new Promise((resolve) => {
       this.loading = { payload, resolve };
-      this.post({ type: "load", payload });
+      this.post({ id: this.id, type: "load", payload });
     });
   }
 
@@ -110,27 +155,26 @@ export class WorkerRenderer implements Renderer {
   }
 
   dispose(): void {
-    this.worker.terminate();
     this.busy.clear();
     this.waiting.clear();
     this.fallback?.dispose();
+    if (this.pw.renderers.delete(this.id) && !this.pw.failed) this.post({ id: this.id, type: "drop" });
   }
 
   private send(p: Pending): void {
     this.busy.set(p.req.slot, p);
-    this.post({ type: "paint", seq: p.seq, req: p.req });
+    this.post({ id: this.id, type: "paint", seq: p.seq, req: p.req });
   }
 
   private post(m: ToWorker): void {
     try {
-      this.worker.postMessage(m);
+      this.pw.worker.postMessage(m);
     } catch {
       this.toMainThread();
     }
   }
 
-  private receive(m: FromWorker): void {
-    if (m.type === "ready") return;
+  receive(m: Exclude<FromWorker, { type: "ready" }>): void {
     if (m.type === "loaded") {
       const loading = this.loading;
       this.loading = null;
@@ -156,65 +200,24 @@ export class WorkerRenderer implements Renderer {
     if (m.type === "painted") {
       // An answer already superseded is still put: it is closer to the state than what is on the canvas.
       p.done(m.image, m.ms);
-    } else p.failed(m.message);
+    } else if (m.type === "failed") p.failed(m.message);
+    // "dropped": a margin the worker skipped for a newer request of the rows in sight.
   }
 
   /** The worker failed: load the payload here and repeat the requests in flight. */
-  private toMainThread(): void {
+  toMainThread(): void {
     if (this.fallback) return;
     this.mode = "main-thread";
     this.fallback = new MainThreadRenderer();
-    this.worker.terminate();
     const loading = this.loading;
     this.loading = null;
-    const decoded = loading || this.lastPayload !== undefined ? this.fallback.loadNow(loading ? loading.payload : this.lastPayload) : null;
-    loading?.resolve(decoded!);
-    const pending = [...this.busy.values(), ...this.waiting.values()];
+    const payload = loading ? loading.payload : this.lastPayload;
+    const decoded = payload !== undefined ? this.fallback.loadNow(payload) : null;
+    if (loading && decoded) loading.resolve(decoded);
+    const latest = new Map([...this.busy.values(), ...this.waiting.values()].map((p) => [p.req.slot, p]));
     this.busy.clear();
     this.waiting.clear();
-    const latest = new Map(pending.map((p) => [p.req.slot, p]));
     for (const p of latest.values()) this.fallback.paint(p.req, p.done, p.failed);
-  }
-}
-
-/**
- * A worker started before the output that uses it: its script loaded and its code run once
- * (render-worker.ts warms up), so an output's first render does not wait for that. The extension starts
- * one when JupyterLab loads it (index.ts); each renderer takes it, and another is started a while later.
- */
-interface Started {
-  worker: Worker;
-  ready: Promise<void>;
-  /** It reported an error before it was ready (its script did not load): no worker will do. */
-  failed: boolean;
-}
-let spare: Started | null = null;
-const SPARE_DELAY_MS = 2000;
-
-function startWorker(): Started {
-  const worker = new Worker(new URL("./render-worker.js", import.meta.url), { type: "module" });
-  const started: Started = { worker, ready: Promise.resolve(), failed: false };
-  started.ready = new Promise<void>((resolve) => {
-    const done = (e: Event) => {
-      worker.removeEventListener("message", done);
-      worker.removeEventListener("error", done);
-      started.failed = e.type === "error";
-      resolve();
-    };
-    worker.addEventListener("message", done);
-    worker.addEventListener("error", done);
-  });
-  return started;
-}
-
-/** Starts the spare worker (where the page has workers); resolves once it has warmed up. */
-export function startSpareWorker(): Promise<void> {
-  if (typeof Worker === "undefined") return Promise.resolve();
-  try {
-    spare ??= startWorker();
-    return spare.ready;
-  } catch {
-    return Promise.resolve();
   }
 }
 
@@ -222,14 +225,8 @@ export function startSpareWorker(): Promise<void> {
 export function createRenderer(options: { worker?: boolean } = {}): Renderer {
   if (options.worker === false || typeof Worker === "undefined") return new MainThreadRenderer();
   try {
-    const started = spare ?? startWorker();
-    spare = null;
-    if (started.failed) {
-      started.worker.terminate();
-      return new MainThreadRenderer();
-    }
-    setTimeout(() => void startSpareWorker(), SPARE_DELAY_MS);
-    return new WorkerRenderer(started.worker);
+    const pw = pageWorker();
+    return pw.failed ? new MainThreadRenderer() : new WorkerRenderer(pw);
   } catch {
     return new MainThreadRenderer();
   }

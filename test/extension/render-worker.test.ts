@@ -17,7 +17,7 @@ import { gridLayout, modelGridScene } from "../../kernel/portable/model-view";
 import { fill, paintShapes } from "../../kernel/portable/raster";
 import type { Scene } from "../../kernel/portable/scene";
 import { tokenLabels } from "../../kernel/portable/tokens";
-import type { BandImage, PaintRequest } from "../../extension/attention/render-core";
+import { SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
 import { warmUp, workerHandler, type FromWorker, type ToWorker } from "../../extension/attention/render-worker";
 import { measure, syntheticWeights } from "../portable/synthetic";
 
@@ -29,14 +29,16 @@ function payload(layers: number, heads: number, words: number, maxBytes?: number
   return JSON.parse(JSON.stringify(encodeAttentionPayload({ words: WORDS(words), entities: ["[MASK]"], entitySpans: [[1, 2]], heads, weights: syntheticWeights(layers, heads, n, 7), maxBytes, segmentBoundary: 4 })));
 }
 
-/** A worker in this thread: messages both ways go through structuredClone. */
-function worker(): { send: (m: ToWorker) => FromWorker[] } {
+type Message = ToWorker extends infer T ? (T extends unknown ? Omit<T, "id"> : never) : never;
+
+/** A worker in this thread (output 1 of the page): messages both ways go through structuredClone. */
+function worker(): { send: (m: Message) => FromWorker[] } {
   let out: FromWorker[] = [];
   const handle = workerHandler((m) => out.push(structuredClone(m)));
   return {
     send(m) {
       out = [];
-      handle(structuredClone(m));
+      handle(structuredClone({ ...m, id: 1 }) as ToWorker);
       return out;
     },
   };
@@ -176,4 +178,39 @@ test("worker: the warm-up runs every step on its small payload", () => {
   const att = warmUp();
   assert.ok(att.omitted, "the warm-up payload is sparse, as a long one is");
   assert.equal(att.tokens, 192);
+});
+
+test("worker queue: rows in sight first, a margin older than a newer sight request dropped, other layers built ahead", () => {
+  const tasks: (() => void)[] = [];
+  const out: FromWorker[] = [];
+  const handle = workerHandler((m) => out.push(structuredClone(m)), (fn) => tasks.push(fn));
+  const drain = () => {
+    for (let i = 0; i < 100 && tasks.length; i++) tasks.shift()!();
+  };
+  const p = payload(4, 2, 80, 30_000);
+  handle({ id: 5, type: "load", payload: p });
+  assert.ok(out[0].type === "loaded" && out[0].result.ok);
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const spec = (layer: number, focus: HeadViewState["focus"] = null) => ({ kind: "head" as const, state: { layer, activeHeads: [true, true], filter: ALL_LINKS, focus }, layout, theme: LIGHT_THEME });
+  const req = (slot: string, s: ReturnType<typeof spec>, top: number, height: number): PaintRequest => ({ slot, key: JSON.stringify(s), spec: s, ratio: 1, band: { top, height } });
+  out.length = 0;
+  // Queued in one go: a margin of layer 1, then the rows in sight of layer 2, then a margin of layer 2.
+  handle({ id: 5, type: "paint", seq: 1, req: req("head-below", spec(1), 400, 100) });
+  handle({ id: 5, type: "paint", seq: 2, req: req("head", spec(2), 0, 400) });
+  handle({ id: 5, type: "paint", seq: 3, req: req("head-below", spec(2), 400, 100) });
+  assert.equal(out.length, 0, "nothing answered before the queued task runs");
+  drain();
+  assert.deepEqual(out.map((m) => [m.type, "seq" in m ? m.seq : -1]), [["dropped", 1], ["painted", 2], ["painted", 3]]);
+  // With nothing queued the worker builds scenes ahead between tasks, and answers the next request.
+  out.length = 0;
+  handle({ id: 5, type: "paint", seq: 4, req: req("head", spec(0), 0, 400) });
+  drain();
+  assert.deepEqual(out.map((m) => m.type), ["painted"]);
+  // Built ahead: the other layers of the last unfocused head view, under the keys the page sends.
+  const cache = new SceneCache(att, labels);
+  cache.paint(req("head", spec(2), 0, 10));
+  while (cache.prefetch());
+  assert.deepEqual(cache.keys().sort(), [0, 1, 2, 3].map((l) => JSON.stringify(spec(l))).sort(), "every layer's scene kept under the page's key");
+  assertBand(cache.paint(req("head", spec(3), 100, 300)), headViewScene(att, spec(3).state, layout, labels, LIGHT_THEME), 1, "a scene built ahead");
 });
