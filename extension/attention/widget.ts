@@ -1,8 +1,8 @@
 /**
  * The attention widget: one Lumino widget per `application/vnd.lukelab.attention+json` output, with the
  * head view, the model view and the token-to-token view. It keeps the lifecycle only: it has the
- * payload decoded (./renderer: in a worker, started with the widget so that it is ready when the output
- * comes; on the main thread where there is none), holds the ViewState (./state), builds the controls
+ * payload decoded (./renderer: in the page's worker, started with the extension so that it is ready
+ * when the output comes; on the main thread where there is none), holds the ViewState (./state), builds the controls
  * (./controls) and one pane per view (./head-pane, ./model-pane, ./token-pane), and paints the pane in
  * sight in onUpdateRequest, so that a burst of changes (pointer moves, a resize, a theme switch) costs
  * one paint a frame; the head and model views' pixels come back from the renderer. `data-renderer`
