@@ -61,6 +61,9 @@ export class ModelPane implements Pane {
     const key = JSON.stringify(gridSpec);
     if (this.gridKey !== key) {
       this.gridKey = key;
+      // The grid's size on the page now, before its pixels come: a click maps to a cell at once.
+      this.gridCanvas.style.width = `${this.grid.width}px`;
+      this.gridCanvas.style.height = `${this.grid.height}px`;
       requestPaint(this.host, this.gridCanvas, { slot: "grid", key, spec: gridSpec, ratio: window.devicePixelRatio || 1, band: null }, () => ctx.font);
     }
     const grid = this.grid;

@@ -35,21 +35,26 @@ interface Scope {
 }
 
 type Paint = Extract<ToWorker, { type: "paint" }>;
+type Load = Extract<ToWorker, { type: "load" }>;
 
 /** A margin's request (band.ts paints the rows in sight first, then the margins as slots "…-below", "…-above"). */
 const isMargin = (p: Paint) => p.req.slot.includes("-");
+/** What goes first: the rows in sight, then payloads to decode, then margins. */
+const rank = (m: Paint | Load) => (m.type === "load" ? 1 : isMargin(m) ? 2 : 0);
 
 /**
  * Answers the page's messages, for each output its payload (exported for the Node tests, which call it
- * directly). With `later` (a task after the messages already queued: setTimeout in the worker), paint
- * requests wait in a queue and are answered one a task: the rows in sight before margins, and a
- * margin asked for before a newer request for the rows in sight of the same output is dropped (said
- * with "dropped"). When nothing waits it builds scenes ahead (SceneCache.prefetch), one a task, so that
- * a request waits for at most one of them. Without `later` every message is answered at once.
+ * directly). With `later` (a task after the messages already queued: setTimeout in the worker), loads
+ * and paint requests wait in a queue and are answered one a task: the rows in sight first (an output
+ * on the page is not kept waiting by the decoding of the outputs below it), then loads, then margins;
+ * a margin asked for before a newer request for the rows in sight of the same output, and a request
+ * made before a newer load of its output, are dropped (said with "dropped"). When nothing waits it
+ * builds scenes ahead (SceneCache.prefetch), one a task, so that a request waits for at most one of
+ * them. Without `later` every message is answered at once.
  */
 export function workerHandler(post: Scope["postMessage"], later?: (fn: () => void) => void): (message: ToWorker) => void {
   const caches = new Map<number, SceneCache>();
-  const queue: Paint[] = [];
+  const queue: (Paint | Load)[] = [];
   let scheduled = false;
   const schedule = () => {
     if (later && !scheduled) {
@@ -61,22 +66,28 @@ export function workerHandler(post: Scope["postMessage"], later?: (fn: () => voi
     scheduled = false;
     const next = takeNext();
     let busy = next !== undefined;
-    if (next) paint(next);
+    if (next?.type === "paint") paint(next);
+    else if (next) load(next);
     else for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
     if (busy || queue.length) schedule();
   };
-  const takeNext = (): Paint | undefined => {
-    const i = queue.findIndex((p) => !isMargin(p));
-    if (i < 0) return queue.shift();
-    const sight = queue[i];
-    for (let j = i - 1; j >= 0; j--) {
+  /** Removes the queued requests of output `id` before position `end` that `which` picks, saying so. */
+  const dropBefore = (end: number, id: number, which: (p: Paint) => boolean) => {
+    for (let j = end - 1; j >= 0; j--) {
       const p = queue[j];
-      if (p.id === sight.id && isMargin(p)) {
+      if (p.id === id && p.type === "paint" && which(p)) {
         queue.splice(j, 1);
         post({ type: "dropped", id: p.id, seq: p.seq, slot: p.req.slot });
       }
     }
-    return queue.splice(queue.indexOf(sight), 1)[0];
+  };
+  const takeNext = (): Paint | Load | undefined => {
+    if (!queue.length) return undefined;
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) if (rank(queue[i]) < rank(queue[best])) best = i;
+    const m = queue[best];
+    if (m.type === "paint" && !isMargin(m)) dropBefore(best, m.id, isMargin);
+    return queue.splice(queue.indexOf(m), 1)[0];
   };
   const paint = (m: Paint) => {
     const t0 = performance.now();
@@ -89,14 +100,8 @@ export function workerHandler(post: Scope["postMessage"], later?: (fn: () => voi
       post({ type: "failed", id: m.id, seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
     }
   };
-  return (m) => {
+  const load = (m: Load) => {
     const id = m.id;
-    if (m.type === "drop") return void caches.delete(id);
-    if (m.type === "paint") {
-      if (!later) return paint(m);
-      queue.push(m);
-      return schedule();
-    }
     caches.delete(id);
     const t0 = performance.now();
     const decoded = decodeAttentionPayload(m.payload);
@@ -104,6 +109,18 @@ export function workerHandler(post: Scope["postMessage"], later?: (fn: () => voi
     if (!decoded.ok) return post({ type: "loaded", id, result: decoded, decodeMs, sent: Date.now() });
     caches.set(id, new SceneCache(decoded.attention, tokenLabels(decoded.attention)));
     post({ type: "loaded", id, result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+  };
+  return (m) => {
+    if (m.type === "drop") {
+      caches.delete(m.id);
+      for (let j = queue.length - 1; j >= 0; j--) if (queue[j].id === m.id) queue.splice(j, 1);
+      return;
+    }
+    if (!later) return m.type === "paint" ? paint(m) : load(m);
+    // A new payload for an output: its requests for the one before are not answered.
+    if (m.type === "load") dropBefore(queue.length, m.id, () => true);
+    queue.push(m);
+    schedule();
   };
 }
 

@@ -189,6 +189,8 @@ test("worker queue: rows in sight first, a margin older than a newer sight reque
   };
   const p = payload(4, 2, 80, 30_000);
   handle({ id: 5, type: "load", payload: p });
+  assert.equal(out.length, 0, "a load waits for its task too");
+  drain();
   assert.ok(out[0].type === "loaded" && out[0].result.ok);
   const att = decodeOrThrow(p), labels = tokenLabels(att);
   const layout = headViewLayout(labels, att.heads, measure);
@@ -213,4 +215,25 @@ test("worker queue: rows in sight first, a margin older than a newer sight reque
   while (cache.prefetch());
   assert.deepEqual(cache.keys().sort(), [0, 1, 2, 3].map((l) => JSON.stringify(spec(l))).sort(), "every layer's scene kept under the page's key");
   assertBand(cache.paint(req("head", spec(3), 100, 300)), headViewScene(att, spec(3).state, layout, labels, LIGHT_THEME), 1, "a scene built ahead");
+
+  // Another output's payload queued before this output's rows in sight: the rows in sight go first,
+  // then the load, then the margin.
+  out.length = 0;
+  handle({ id: 6, type: "load", payload: payload(1, 2, 30, 4000) });
+  handle({ id: 5, type: "paint", seq: 5, req: req("head-above", spec(1), 0, 100) });
+  handle({ id: 5, type: "paint", seq: 6, req: req("head", spec(1), 100, 300) });
+  drain();
+  assert.deepEqual(out.map((m) => `${m.type} ${"id" in m ? m.id : ""}`), ["dropped 5", "painted 5", "loaded 6"]);
+  // A new payload for output 5: its requests still queued for the old one are dropped, not answered from the new.
+  out.length = 0;
+  handle({ id: 5, type: "paint", seq: 7, req: req("head", spec(3), 0, 300) });
+  handle({ id: 5, type: "load", payload: payload(1, 2, 30, 4000) });
+  drain();
+  assert.deepEqual(out.map((m) => `${m.type} ${"seq" in m ? m.seq : ""}`.trim()), ["dropped 7", "loaded"]);
+  // Dropping an output forgets its payload and its queue.
+  out.length = 0;
+  handle({ id: 6, type: "paint", seq: 1, req: req("head", spec(0), 0, 100) });
+  handle({ id: 6, type: "drop" });
+  drain();
+  assert.deepEqual(out, []);
 });
