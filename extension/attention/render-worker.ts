@@ -37,6 +37,9 @@ interface Scope {
 type Paint = Extract<ToWorker, { type: "paint" }>;
 type Load = Extract<ToWorker, { type: "load" }>;
 
+/** How long after a request for rows in sight no scene is built ahead (the next hover likely follows). */
+export const PREFETCH_PAUSE_MS = 400;
+
 /** A margin's request (band.ts paints the rows in sight first, then the margins as slots "…-below", "…-above"). */
 const isMargin = (p: Paint) => p.req.slot.includes("-");
 /** What goes first: the rows in sight, then payloads to decode, then margins. */
@@ -50,16 +53,34 @@ const rank = (m: Paint | Load) => (m.type === "load" ? 1 : isMargin(m) ? 2 : 0);
  * a margin asked for before a newer request for the rows in sight of the same output, and a request
  * made before a newer load of its output, are dropped (said with "dropped"). When nothing waits it
  * builds scenes ahead (SceneCache.prefetch), one a task, so that a request waits for at most one of
- * them. Without `later` every message is answered at once.
+ * them; not within PREFETCH_PAUSE_MS of a request for rows in sight (a hover, a scroll), so that the
+ * next one of those, likely soon, does not wait behind a scene built ahead. Without `later` every
+ * message is answered at once. `now` is the clock (performance.now in the worker).
  */
-export function workerHandler(post: Scope["postMessage"], later?: (fn: () => void) => void): (message: ToWorker) => void {
+export function workerHandler(
+  post: Scope["postMessage"],
+  later?: (fn: () => void, delayMs?: number) => void,
+  now: () => number = () => performance.now(),
+): (message: ToWorker) => void {
   const caches = new Map<number, SceneCache>();
   const queue: (Paint | Load)[] = [];
   let scheduled = false;
+  let waking = false;
+  let lastInSight = -Infinity;
   const schedule = () => {
     if (later && !scheduled) {
       scheduled = true;
       later(run);
+    }
+  };
+  // A wake-up at the end of the pause; a message arriving before it is answered at once all the same.
+  const wakeAfter = (delayMs: number) => {
+    if (later && !waking) {
+      waking = true;
+      later(() => {
+        waking = false;
+        schedule();
+      }, delayMs);
     }
   };
   const run = () => {
@@ -68,7 +89,11 @@ export function workerHandler(post: Scope["postMessage"], later?: (fn: () => voi
     let busy = next !== undefined;
     if (next?.type === "paint") paint(next);
     else if (next) load(next);
-    else for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
+    else {
+      const wait = lastInSight + PREFETCH_PAUSE_MS - now();
+      if (wait > 0) return wakeAfter(wait);
+      for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
+    }
     if (busy || queue.length) schedule();
   };
   /** Removes the queued requests of output `id` before position `end` that `which` picks, saying so. */
@@ -119,6 +144,7 @@ export function workerHandler(post: Scope["postMessage"], later?: (fn: () => voi
     if (!later) return m.type === "paint" ? paint(m) : load(m);
     // A new payload for an output: its requests for the one before are not answered.
     if (m.type === "load") dropBefore(queue.length, m.id, () => true);
+    else if (m.type === "paint" && !isMargin(m)) lastInSight = now();
     queue.push(m);
     schedule();
   };
@@ -154,7 +180,7 @@ export function warmUp(): Attention {
 const scope = globalThis as unknown as Partial<Scope> & { WorkerGlobalScope?: unknown };
 if (typeof scope.WorkerGlobalScope !== "undefined" && typeof scope.postMessage === "function") {
   const post = scope.postMessage.bind(scope) as Scope["postMessage"];
-  const handle = workerHandler(post, (fn) => setTimeout(fn, 0));
+  const handle = workerHandler(post, (fn, delayMs) => setTimeout(fn, delayMs ?? 0));
   scope.onmessage = (e) => handle(e.data);
   try {
     warmUp();

@@ -18,7 +18,7 @@ import { fill, paintShapes } from "../../kernel/portable/raster";
 import type { Scene } from "../../kernel/portable/scene";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
-import { warmUp, workerHandler, type FromWorker, type ToWorker } from "../../extension/attention/render-worker";
+import { PREFETCH_PAUSE_MS, warmUp, workerHandler, type FromWorker, type ToWorker } from "../../extension/attention/render-worker";
 import { measure, syntheticWeights } from "../portable/synthetic";
 
 const WORDS = (n: number) => ["<s>", ...Array.from({ length: n - 2 }, (_, i) => `Ġw${i}`), "</s>"];
@@ -236,4 +236,42 @@ test("worker queue: rows in sight first, a margin older than a newer sight reque
   handle({ id: 6, type: "drop" });
   drain();
   assert.deepEqual(out, []);
+});
+
+test("worker queue: no scene built ahead within the pause after a request for rows in sight", () => {
+  const tasks: { fn: () => void; delayMs: number }[] = [];
+  let clock = 0;
+  const out: FromWorker[] = [];
+  const handle = workerHandler(
+    (m) => out.push(structuredClone(m)),
+    (fn, delayMs) => tasks.push({ fn, delayMs: delayMs ?? 0 }),
+    () => clock,
+  );
+  const p = payload(4, 2, 80, 30_000);
+  handle({ id: 1, type: "load", payload: p });
+  tasks.shift()!.fn();
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const spec = { kind: "head" as const, state: { layer: 0, activeHeads: [true, true], filter: ALL_LINKS, focus: null }, layout, theme: LIGHT_THEME };
+  clock = 1000;
+  handle({ id: 1, type: "paint", seq: 1, req: { slot: "head", key: JSON.stringify(spec), spec, ratio: 1, band: { top: 0, height: 300 } } });
+  tasks.shift()!.fn(); // paints the rows in sight
+  assert.equal(out.at(-1)!.type, "painted");
+  // Nothing queued: the next task waits out the pause rather than building a scene ahead.
+  assert.equal(tasks.length, 1);
+  clock = 1100;
+  tasks.shift()!.fn();
+  assert.equal(tasks.length, 1);
+  assert.equal(tasks[0].delayMs, PREFETCH_PAUSE_MS - 100, "waits for the rest of the pause");
+  // A request during the pause is answered at once, not at the wake-up.
+  handle({ id: 1, type: "paint", seq: 2, req: { slot: "head", key: JSON.stringify(spec), spec, ratio: 1, band: { top: 100, height: 300 } } });
+  assert.deepEqual(tasks.map((t) => t.delayMs), [PREFETCH_PAUSE_MS - 100, 0]);
+  tasks.pop()!.fn();
+  assert.equal(out.at(-1)!.type, "painted");
+  // After the pause (counted from that request) it builds ahead, one scene a task, each followed at once by the next.
+  clock = 1100 + PREFETCH_PAUSE_MS;
+  while (tasks.length && tasks[0].delayMs > 0) tasks.shift()!.fn(); // the wake-ups
+  assert.deepEqual(tasks.map((t) => t.delayMs), [0]);
+  tasks.shift()!.fn(); // builds one scene ahead
+  assert.deepEqual(tasks.map((t) => t.delayMs), [0], "building ahead goes on at once");
 });
