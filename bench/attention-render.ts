@@ -6,14 +6,15 @@
  *   npm run bench:attention                        (after scripts/setup.sh; builds first)
  *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
  *   node lib/bench/attention-render.js --layers=12 --heads=12 --tokens=512 --no-bertviz   (full length)
- *   add --whole-canvas to paint the whole head view on every paint (as before it painted the rows in sight)
+ *   add --main-thread to decode and paint on the page's main thread (the widget's path without a Worker)
  *   … --dense: the payload without the byte budget (every weight, version 1), for a before/after on one machine
  *
- * lukelab: the extension's own modules (decode, layout, scene, canvas painter from
- * lib/labextension-src) in a bare page; render = JSON text → decoded payload → head view of layer 0,
- * (printed by phase too: JSON parse, decode, layout, scene, paint; the rest of the render is the frame)
- * all heads, painted, until the next frame. Hover = one token focused → scene → painted → next frame.
- * The widget in JupyterLab runs exactly this path (the browser test records its own timings there).
+ * lukelab: the extension's own modules (lib/labextension-src, as ES modules) in a bare page, on the
+ * widget's path: its renderer (extension/attention/renderer.ts: a Worker from render-worker.js, the
+ * module JupyterLab's bundle starts as a chunk of its own) and its head pane. Render = JSON text →
+ * renderer made → payload decoded in the worker → head view of layer 0, all heads, band in sight built
+ * and rasterised in the worker → pixels put → next frame (printed by phase too). Hover = one token
+ * focused → pixels put → next frame. The browser test records the widget's own timings in JupyterLab.
  *
  * BertViz: head_view(..., html_action="return") from bertviz 1.4.1, the page it returns, with
  * require.js, d3 5.7.0 and jQuery 2.1 served locally in place of the CDN it loads them from (no
@@ -40,8 +41,8 @@ const LAYERS = arg("layers", 24), HEADS = arg("heads", 16), TOKENS = arg("tokens
 const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
 /** --dense: the payload without a byte budget (version 1, every weight), as before the budget existed. */
 const DENSE = process.argv.includes("--dense");
-/** Paint the whole canvas on every paint, as the head view did before it painted only the rows in sight. */
-const WHOLE = process.argv.includes("--whole-canvas");
+/** Decode and paint on the main thread, as the widget does where there is no Worker (and did before the worker). */
+const MAIN_THREAD = process.argv.includes("--main-thread");
 const WORK = join(ROOT, "test", ".work", "bench-attention");
 const CDN = join(ROOT, "test", ".work", "bench-cdn");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -89,69 +90,82 @@ function prepareBertviz(variant: "all" | "layer0"): { seconds: number; bytes: nu
 
 const LUKELAB_PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <script type="module">
-import { decodeAttentionPayload } from "/kernel/portable/attention-payload.js";
 import { LIGHT_THEME } from "/kernel/portable/colours.js";
-import { headViewLayout, headViewScene } from "/kernel/portable/head-view.js";
-import { ALL_LINKS } from "/kernel/portable/links.js";
 import { tokenLabels } from "/kernel/portable/tokens.js";
-import { canvasMeasure, paintScene as paintWhole } from "/extension/attention/canvas.js";
-import { ScrolledCanvas } from "/extension/attention/band.js";
+import { canvasMeasure } from "/extension/attention/canvas.js";
+import { HeadPane } from "/extension/attention/head-pane.js";
+import { createRenderer, startRenderWorker } from "/extension/attention/renderer.js";
+import { initialState } from "/extension/attention/state.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-window.bench = async () => {
+window.bench = async (mainThread) => {
+  // As in JupyterLab (extension/index.ts), the worker starts with the page, before any output comes.
+  if (!mainThread) await startRenderWorker();
   const text = await (await fetch("/payload.json")).text();
   await frame();
   const longTasks = [];
   const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))));
+  const longAt = [];
+  new PerformanceObserver((list) => longAt.push(...list.getEntries().map((e) => [Math.round(e.startTime - t0), Math.round(e.duration)]))).observe({ type: "longtask" });
   observer.observe({ type: "longtask" });
+  // The widget's path (widget.ts): its renderer (a worker, made with the widget), the payload decoded
+  // there, the head pane asking for the band in sight and putting the pixels that come back.
   const t0 = performance.now();
-  const parsed = JSON.parse(text);
-  const tParse = performance.now();
-  const decoded = decodeAttentionPayload(parsed);
+  const renderer = createRenderer({ worker: !mainThread });
+  const decoded = await renderer.load(text);
   if (!decoded.ok) throw new Error(decoded.error.message);
   const att = decoded.attention;
   const tDecode = performance.now();
+  // Resolved when the rows in sight have their pixels (slot "head"; the margins come after them).
+  let pixels = null;
+  const painted = () => new Promise((r) => (pixels = r));
+  const host = { state: null, apply() {}, guard: (f) => f, renderer, onPixels: (slot) => slot === "head" && pixels && pixels(), fail: (what, e) => { throw e; } };
   const labels = tokenLabels(att);
-  const layout = headViewLayout(labels, att.heads, canvasMeasure("sans-serif"));
-  const tLayout = performance.now();
-  const state = { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null };
+  const ctx = { att, labels, theme: LIGHT_THEME, font: "sans-serif", measure: canvasMeasure("sans-serif"), width: () => 1200 };
+  const pane = new HeadPane(host, att.tokens);
   // The head pane's scroll box (style/index.css: .lukelab-attention-scroll): the rows in sight are painted.
-  const box = document.createElement("div");
-  box.style.cssText = "overflow: auto; max-height: 640px";
-  const canvas = document.createElement("canvas");
-  canvas.style.display = "block";
-  box.append(canvas);
-  document.body.append(box);
-  const painter = new ScrolledCanvas(box, canvas);
-  const paintScene = window.WHOLE ? paintWhole : (_canvas, scene) => painter.paint(scene, "sans-serif");
-  const scene = headViewScene(att, state, layout, labels, LIGHT_THEME);
-  const tScene = performance.now();
-  paintScene(canvas, scene, "sans-serif");
+  pane.node.style.cssText = "overflow: auto; max-height: 640px";
+  document.body.append(pane.node);
+  const canvas = pane.node.querySelector("canvas");
+  const state = initialState(att.layers.length, att.heads, att.tokens);
+  const tPanes = performance.now();
+  let done = painted();
+  const result = pane.paint(state, ctx);
+  const tAsked = performance.now();
+  await done;
   const drawn = performance.now();
-  const phases = { parse: tParse - t0, decode: tDecode - tParse, layout: tLayout - tDecode, scene: tScene - tLayout, paint: drawn - tScene };
+  const phases = { "load (decode in the worker and the copy to the page)": tDecode - t0, "of which decode": renderer.timings.decode, "of which received": renderer.timings.receive ?? 0, "of which scene": Number(canvas.dataset.sceneMs), "of which raster": Number(canvas.dataset.rasterMs), "labels and pane": tPanes - tDecode, "layout and request": tAsked - tPanes, "until the pixels are put": drawn - tAsked };
   await frame();
   const render = performance.now() - t0;
   const hovers = [];
   for (let i = 0; i < 30; i++) {
     const h0 = performance.now();
     const focus = { side: i % 2 ? "left" : "right", index: (i * 37) % att.tokens };
-    paintScene(canvas, headViewScene(att, { ...state, focus }, layout, labels, LIGHT_THEME), "sans-serif");
+    done = painted();
+    pane.paint({ ...state, focus }, ctx);
+    await done;
     await frame();
     hovers.push(performance.now() - h0);
   }
   const l0 = performance.now();
-  paintScene(canvas, headViewScene(att, { ...state, layer: att.layers.length - 1 }, layout, labels, LIGHT_THEME), "sans-serif");
+  done = painted();
+  pane.paint({ ...state, layer: att.layers.length - 1 }, ctx);
+  await done;
   await frame();
   const layerSwitch = performance.now() - l0;
+  const switchPhases = { scene: Number(canvas.dataset.sceneMs), raster: Number(canvas.dataset.rasterMs) };
   // Scrolling to the last rows: the frame that paints them.
   const s0 = performance.now();
-  box.scrollTop = box.scrollHeight;
-  await frame();
+  done = painted();
+  pane.node.scrollTop = pane.node.scrollHeight;
+  await done;
   await frame();
   const scroll = performance.now() - s0;
   await frame();
   observer.disconnect();
+  renderer.dispose();
+  const notice = result.scene().notice ?? "";
   const omitted = att.omitted ? \`links below \${att.omitted.threshold} not stored: \${(100 * att.omitted.share).toFixed(1)} % of the mass\` : "";
-  return { render, sync: drawn - t0, phases, hovers, layerSwitch, scroll, notice: scene.notice ?? "", longTasks, omitted };
+  return { switchPhases, longAt, render, sync: drawn - t0, phases, hovers, layerSwitch, scroll, notice, longTasks, omitted, renderer: renderer.mode, band: canvas.dataset.band };
 };
 </script></body></html>`;
 
@@ -224,7 +238,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(src, "extension", "attention", "canvas.js"))) throw new Error("lib/labextension-src is missing: run `npx tsc -p extension/tsconfig.json`");
   const server = await serve(src);
   const browser = await chromium.launch({ executablePath: process.env.LUKELAB_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  const ours: { render: number; sync: number; phases: Record<string, number>; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string }[] = [];
+  const ours: { render: number; sync: number; phases: Record<string, number>; hovers: number[]; layerSwitch: number; scroll: number; notice: string; longTasks: number[]; omitted: string; renderer: string; band: string; longAt: number[][]; switchPhases: Record<string, number> }[] = [];
   const theirs = new Map<string, { render: number; page: number; hovers: number[]; lines: number }[]>();
   const failures = new Map<string, string>();
   try {
@@ -232,7 +246,7 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${server.origin}/`);
       await page.waitForFunction(() => typeof (globalThis as any).bench === "function");
-      ours.push(await page.evaluate((whole) => ((globalThis as any).WHOLE = whole, (globalThis as any).bench()), WHOLE));
+      ours.push(await page.evaluate((main) => (globalThis as any).bench(main), MAIN_THREAD));
       await page.close();
     }
     const d3 = variants.length ? readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();" : "";
@@ -290,6 +304,9 @@ async function main(): Promise<void> {
       payloadChars,
       encodeMs,
       longTasksMs: ours.map((o) => o.longTasks),
+      /** [start after the render began, duration] of each long task, ms. */
+      longTasksAtMs: ours.map((o) => o.longAt),
+      layerSwitchPhasesMs: ours.map((o) => o.switchPhases),
       omitted: ours[0]?.omitted,
       renderMs: ours.map((o) => o.render),
       phasesMs: ours.map((o) => o.phases),
@@ -320,6 +337,7 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("   "));
   const phaseNames = Object.keys(ours[0]?.phases ?? {});
   console.log(`lukelab first render by phase, medians: ${phaseNames.map((p) => `${p} ${fmt(median(ours.map((o) => o.phases[p])))}`).join(", ")}`);
+  console.log(`lukelab: decoded and painted on the ${[...new Set(ours.map((o) => o.renderer))].join(", ")} thread; band painted at the end ${ours[0]?.band}`);
   if (result.lukelab.notice) console.log(`lukelab: ${result.lukelab.notice}`);
   if (result.lukelab.omitted) console.log(`lukelab: ${result.lukelab.omitted}`);
   console.log(`load average (1, 5, 15 min): ${result.loadAverage.map((x) => x.toFixed(2)).join(", ")}`);
@@ -327,7 +345,7 @@ async function main(): Promise<void> {
     console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
   }
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (WHOLE ? "-whole-canvas" : "");
+  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (MAIN_THREAD ? "-main-thread" : "");
   writeFileSync(join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(result, null, 2) + "\n");
 }
 

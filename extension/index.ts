@@ -7,6 +7,7 @@
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { ATTENTION_MIME } from "../kernel/portable/attention-payload";
+import { startRenderWorker } from "./attention/renderer";
 import { AttentionWidget } from "./attention/widget";
 import { plotlyExtension } from "./plotly/index";
 
@@ -27,5 +28,9 @@ const attentionExtension: IRenderMime.IExtension = {
 };
 
 const extensions: IRenderMime.IExtension[] = [attentionExtension, plotlyExtension];
+
+// The attention views' worker starts with JupyterLab, so that it has loaded and warmed up by the time
+// an output comes (extension/attention/renderer.ts).
+void startRenderWorker();
 
 export default extensions;

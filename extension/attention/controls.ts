@@ -135,10 +135,15 @@ export class Controls {
     this.heads.forEach((b, h) => b.setAttribute("aria-pressed", String(s.activeHeads[h])));
   }
 
-  /** The lines beside the painted view. */
+  /** The lines beside the painted view (a notice left out comes with the pixels: `notice`). */
   report(painted: Painted | null): void {
-    this.notice.textContent = painted?.notice ?? "";
+    if (painted?.notice !== undefined) this.notice.textContent = painted.notice;
     this.status.textContent = painted?.status ?? "";
+  }
+
+  /** What the view's scene says beside it. */
+  setNotice(text: string): void {
+    this.notice.textContent = text;
   }
 }
 

@@ -8,11 +8,11 @@ export function exportView(painted: Painted, format: "png" | "svg", font: string
   const name = `lukelab-attention-${painted.name}.${format}`;
   if (format === "png") {
     const canvas = el("canvas");
-    paintScene(canvas, painted.scene, font, 2);
+    paintScene(canvas, painted.scene(), font, 2);
     canvas.toBlob((blob) => blob && download(blob, name, parent), "image/png");
     return;
   }
-  const svg = sceneToSvg(painted.scene, { fontFamily: font, title, imageHref: (shape) => imageCanvas(shape).toDataURL("image/png") });
+  const svg = sceneToSvg(painted.scene(), { fontFamily: font, title, imageHref: (shape) => imageCanvas(shape).toDataURL("image/png") });
   download(new Blob([svg], { type: "image/svg+xml" }), name, parent);
 }
 

@@ -1,11 +1,11 @@
 /** The model view's pane: the layers × heads thumbnails, and the head opened from them. */
 import { describeFocus, headViewLayout, headViewScene, type HeadViewLayout } from "../../kernel/portable/head-view";
 import { gridLayout, hitCell, modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
-import type { Scene } from "../../kernel/portable/scene";
+import type { Band } from "../../kernel/portable/raster";
 import { el } from "../dom";
-import { ScrolledCanvas } from "./band";
-import { paintScene } from "./canvas";
-import { viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
+import { ScrolledCanvas, type BandPart } from "./band";
+import { requestPaint, viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
+import type { SceneSpec } from "./render-core";
 import * as S from "./state";
 
 export class ModelPane implements Pane {
@@ -16,14 +16,16 @@ export class ModelPane implements Pane {
   private readonly detailCanvas = viewCanvas("detail-view", "The opened head. Arrow keys move between tokens.");
   private readonly detailScroll = el("div", "lukelab-attention-scroll");
   /** Paints the opened head's rows in sight of its scroll box. */
-  private readonly detailPainter = new ScrolledCanvas(this.detailScroll, this.detailCanvas);
+  private readonly detailPainter: ScrolledCanvas;
   private grid: GridLayout | null = null;
-  /** The last grid scene and what it was made from: max-pooling every head of every layer costs ~0.7 s at 12 × 12 × 512, so a repaint that changes none of it (a hover in the opened head) reuses it. */
-  private gridScene: { key: string; theme: ViewContext["theme"]; scene: Scene } | null = null;
+  /** What the grid shows: max-pooling every head of every layer takes a while at 12 × 12 × 512, so a repaint that changes none of it (a hover in the opened head) asks for nothing. */
+  private gridKey = "";
   private detailLayout: { of: ViewContext["measure"]; layout: HeadViewLayout } | null = null;
+  /** What the opened head's next band shows. */
+  private detailSpec: { spec: SceneSpec; key: string; font: string } | null = null;
 
   constructor(
-    host: Host,
+    private readonly host: Host,
     private readonly layers: readonly number[],
     heads: number,
     tokens: number,
@@ -39,6 +41,7 @@ export class ModelPane implements Pane {
       }),
     );
     wireTokenCanvas(this.detailCanvas, host, () => this.detailLayout?.layout ?? null, "detailFocus", tokens);
+    this.detailPainter = new ScrolledCanvas(this.detailScroll, this.detailCanvas, (band, part, done) => this.drawDetail(band, part, done));
     const gridWrap = el("div", "lukelab-attention-scroll");
     gridWrap.append(this.gridCanvas);
     this.detailScroll.append(this.detailCanvas);
@@ -54,23 +57,35 @@ export class ModelPane implements Pane {
   paint(s: S.ViewState, ctx: ViewContext): Painted {
     const { att } = ctx;
     this.grid = gridLayout(att.layers.length, att.heads, { maxWidth: Math.max(480, ctx.width() || 900) - 24, maxHeight: 600 });
-    const key = JSON.stringify([this.grid, s.filter, s.detail]);
-    if (this.gridScene?.key !== key || this.gridScene.theme !== ctx.theme) {
-      this.gridScene = { key, theme: ctx.theme, scene: modelGridScene(att, this.grid, s.filter, ctx.theme, s.detail) };
-      paintScene(this.gridCanvas, this.gridScene.scene, ctx.font);
+    const gridSpec: SceneSpec = { kind: "grid", grid: this.grid, filter: s.filter, theme: ctx.theme, selected: s.detail };
+    const key = JSON.stringify(gridSpec);
+    if (this.gridKey !== key) {
+      this.gridKey = key;
+      // The grid's size on the page now, before its pixels come: a click maps to a cell at once.
+      this.gridCanvas.style.width = `${this.grid.width}px`;
+      this.gridCanvas.style.height = `${this.grid.height}px`;
+      requestPaint(this.host, this.gridCanvas, { slot: "grid", key, spec: gridSpec, ratio: window.devicePixelRatio || 1, band: null }, () => ctx.font);
     }
-    const scene = this.gridScene.scene;
-    if (!s.detail) return { scene, name: "model-view", status: "Click a thumbnail (or press an arrow key) to open that head." };
+    const grid = this.grid;
+    const gridScene = () => modelGridScene(att, grid, s.filter, ctx.theme, s.detail);
+    if (!s.detail) return { scene: gridScene, name: "model-view", notice: "", status: "Click a thumbnail (or press an arrow key) to open that head." };
     const { layer, head } = s.detail;
     if (this.detailLayout?.of !== ctx.measure) this.detailLayout = { of: ctx.measure, layout: headViewLayout(ctx.labels, att.heads, ctx.measure, { linkWidth: 180 }) };
     const only = Array.from({ length: att.heads }, (_, h) => h === head);
-    const detail = headViewScene(att, { layer, activeHeads: only, filter: s.filter, focus: s.detailFocus }, this.detailLayout.layout, ctx.labels, ctx.theme);
-    this.detailPainter.paint(detail, ctx.font);
+    const state = { layer, activeHeads: only, filter: s.filter, focus: s.detailFocus };
+    const layout = this.detailLayout.layout;
+    const spec: SceneSpec = { kind: "head", state, layout, theme: ctx.theme };
+    this.detailSpec = { spec, key: JSON.stringify(spec), font: ctx.font };
+    this.detailPainter.paint(layout.width, layout.height);
     return {
-      scene: detail,
+      scene: () => headViewScene(att, state, layout, ctx.labels, ctx.theme),
       name: `layer${att.layers[layer]}-head${head}`,
-      notice: detail.notice,
       status: s.detailFocus ? describeFocus(att, layer, s.detailFocus, only) : "",
     };
+  }
+
+  private drawDetail(band: Band, part: BandPart, done: () => void): void {
+    const p = this.detailSpec;
+    if (p) requestPaint(this.host, this.detailCanvas, { slot: part === "sight" ? "detail" : `detail-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, done);
   }
 }

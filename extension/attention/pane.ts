@@ -9,6 +9,9 @@ import type { Theme } from "../../kernel/portable/colours";
 import { hitToken, type HeadViewLayout, type TokenRef } from "../../kernel/portable/head-view";
 import type { Scene } from "../../kernel/portable/scene";
 import { el } from "../dom";
+import { putBand } from "./canvas";
+import type { BandImage, PaintRequest } from "./render-core";
+import type { Renderer } from "./renderer";
 import * as S from "./state";
 
 /** What a paint needs besides the state. */
@@ -30,11 +33,17 @@ export interface Host {
   apply(next: S.ViewState): void;
   /** Wraps an event handler so that a failure shows in the widget instead of escaping into the page. */
   guard<E extends Event>(fn: (e: E) => void): (e: E) => void;
+  /** Decodes and paints (in a worker where there is one). */
+  readonly renderer: Renderer;
+  /** A canvas got its pixels (`notice`: what the scene says beside it). */
+  onPixels(slot: string, notice: string | undefined): void;
+  /** Shows a failure in the widget. */
+  fail(what: string, e: unknown): void;
 }
 
-/** What a paint drew: the scene in view (for export) and the lines said beside it. */
+/** What a paint drew: the scene in view (for export, built when asked) and the lines said beside it. */
 export interface Painted {
-  scene: Scene;
+  scene: () => Scene;
   /** Stem of an exported file's name. */
   name: string;
   notice?: string;
@@ -88,4 +97,35 @@ export function viewCanvas(role: string, label: string): HTMLCanvasElement {
   c.setAttribute("role", "img");
   c.setAttribute("aria-label", label);
   return c;
+}
+
+let requests = 0;
+
+/**
+ * Asks the renderer for `req` and puts the answer on `canvas`. While the newest request is unanswered
+ * the canvas has `data-pending`; `data-band` says the rows last put (CSS pixels), `data-paint-ms`
+ * the time from the request to the pixels on the canvas, `data-scene-ms` and `data-raster-ms` the
+ * renderer's time building the scene and rasterising the band.
+ */
+export function requestPaint(host: Host, canvas: HTMLCanvasElement, req: PaintRequest, font: () => string, after?: (image: BandImage) => void): void {
+  const t0 = performance.now(), id = String(++requests);
+  canvas.dataset.pending = id;
+  host.renderer.paint(
+    req,
+    (image) => {
+      try {
+        putBand(canvas, image, font());
+        if (canvas.dataset.pending === id) delete canvas.dataset.pending;
+        canvas.dataset.band = `${Math.round(image.top / image.ratio)},${Math.round(image.rows / image.ratio)}`;
+        canvas.dataset.paintMs = (performance.now() - t0).toFixed(2);
+        canvas.dataset.sceneMs = (image.sceneMs ?? 0).toFixed(1);
+        canvas.dataset.rasterMs = (image.rasterMs ?? 0).toFixed(1);
+        after?.(image);
+        host.onPixels(req.slot, image.notice);
+      } catch (e) {
+        host.fail("The attention view failed. ", e);
+      }
+    },
+    (message) => host.fail("The attention view failed. ", new Error(message)),
+  );
 }

@@ -55,7 +55,7 @@ export class TokenPane implements Pane {
   paint(s: S.ViewState, ctx: ViewContext): Painted {
     const scene = pairScene(ctx.att, s.token1, s.token2, ctx.labels, ctx.theme, pairLayout(ctx.att.layers.length, ctx.att.heads, ctx.measure(pairTitle(ctx.labels, s.token1, s.token2), 12) * 1.1, (ctx.width() || 900) - 24));
     paintScene(this.canvas, scene, ctx.font);
-    return { scene, name: `token-${s.token1}-to-${s.token2}` };
+    return { scene: () => scene, name: `token-${s.token1}-to-${s.token2}`, notice: "" };
   }
 }
 

@@ -1,16 +1,18 @@
 /**
  * The attention widget: one Lumino widget per `application/vnd.lukelab.attention+json` output, with the
- * head view, the model view and the token-to-token view. It keeps the lifecycle only: it decodes the
- * payload (kernel/portable/attention-payload), holds the ViewState (./state), builds the controls
+ * head view, the model view and the token-to-token view. It keeps the lifecycle only: it has the
+ * payload decoded (./renderer: in the page's worker, started with the extension so that it is ready
+ * when the output comes; on the main thread where there is none), holds the ViewState (./state), builds the controls
  * (./controls) and one pane per view (./head-pane, ./model-pane, ./token-pane), and paints the pane in
  * sight in onUpdateRequest, so that a burst of changes (pointer moves, a resize, a theme switch) costs
- * one paint a frame. Every string from the payload reaches the page through textContent or a canvas,
- * never as markup.
+ * one paint a frame; the head and model views' pixels come back from the renderer. `data-renderer`
+ * says which ("worker" or "main-thread"). Every string from the payload reaches the page through
+ * textContent or a canvas, never as markup.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
-import { ATTENTION_MIME, decodeAttentionPayload } from "../../kernel/portable/attention-payload";
+import { ATTENTION_MIME } from "../../kernel/portable/attention-payload";
 import { describeOmitted } from "../../kernel/portable/attention-sparse";
 import { themeFromVariables } from "../../kernel/portable/colours";
 import { tokenLabels } from "../../kernel/portable/tokens";
@@ -22,6 +24,7 @@ import { exportView } from "./export";
 import { HeadPane } from "./head-pane";
 import { ModelPane } from "./model-pane";
 import type { Host, Painted, Pane, ViewContext } from "./pane";
+import { createRenderer, type Renderer } from "./renderer";
 import * as S from "./state";
 import { TokenPane } from "./token-pane";
 
@@ -41,20 +44,27 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
   private view: View | null = null;
   private painted: Painted | null = null;
   private unwatchTheme: (() => void) | null = null;
-  /** Set by renderModel: the first paint reports the time from there (work only, not the wait for a frame). */
-  private firstRender: { buildMs: number } | null = null;
+  /** Set by renderModel: the first pixels on the view's canvas report the time from there. */
+  private firstRender: { t0: number } | null = null;
+  /** Counts renderModel calls: a payload decoded after a newer one came is dropped. */
+  private generation = 0;
+  readonly renderer: Renderer;
 
   constructor(private readonly options: IRenderMime.IRendererOptions) {
     super();
     this.addClass(CLASS);
+    this.renderer = createRenderer();
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const t0 = performance.now();
+    const generation = ++this.generation;
     this.node.textContent = "";
     this.view = null;
     this.painted = null;
-    const decoded = decodeAttentionPayload(model.data[this.options.mimeType ?? ATTENTION_MIME]);
+    const decoded = await this.renderer.load(model.data[this.options.mimeType ?? ATTENTION_MIME]);
+    if (generation !== this.generation || this.isDisposed) return;
+    this.node.dataset.renderer = this.renderer.mode;
     if (!decoded.ok) return this.showError("Cannot show this attention payload. ", decoded.error.message, "append");
     try {
       const att = decoded.attention;
@@ -70,7 +80,7 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
       this.node.append(...controls.nodes, ...[...panes.values()].map((p) => p.node), controls.status, omitted);
       this.view = { ctx: { att, labels, ...this.style(), width: () => this.node.clientWidth }, controls, panes, omitted };
       this.sync();
-      this.firstRender = { buildMs: performance.now() - t0 };
+      this.firstRender = { t0 };
       this.update();
     } catch (e) {
       this.showError("The attention view failed. ", e);
@@ -98,17 +108,33 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
     const view = this.view;
     if (!view) return;
     try {
-      const t0 = performance.now();
       this.painted = view.panes.get(this.state.view)!.paint(this.state, view.ctx);
       view.controls.report(this.painted);
-      if (this.firstRender) {
-        this.node.dataset.renderMs = (this.firstRender.buildMs + performance.now() - t0).toFixed(1);
-        this.node.dataset.state = "ready";
-        this.firstRender = null;
-      }
+      // The token view paints here; the others when their pixels come (onPixels).
+      if (this.state.view === "token") this.ready();
     } catch (e) {
       this.showError("The attention view failed. ", e);
     }
+  }
+
+  /** Host: a canvas has its pixels; the notice of the view in sight follows them. */
+  onPixels(slot: string, notice: string | undefined): void {
+    const view = this.view, s = this.state;
+    if (!view) return;
+    if (slot === (s.view === "head" ? "head" : s.view === "model" ? (s.detail ? "detail" : "grid") : "")) view.controls.setNotice(notice ?? "");
+    if (slot === "head" || slot === "grid") this.ready();
+  }
+
+  fail(what: string, e: unknown): void {
+    this.showError(what, e);
+  }
+
+  /** The first render is on the page: its time, from renderModel (decoding, painting and the waits between). */
+  private ready(): void {
+    if (!this.firstRender) return;
+    this.node.dataset.renderMs = (performance.now() - this.firstRender.t0).toFixed(1);
+    this.node.dataset.state = "ready";
+    this.firstRender = null;
   }
 
   protected override onResize(_msg: Widget.ResizeMessage): void {
@@ -132,6 +158,7 @@ export class AttentionWidget extends Widget implements IRenderMime.IRenderer, Ho
     this.unwatchTheme?.();
     this.view = null;
     this.painted = null;
+    this.renderer.dispose();
     super.dispose();
   }
 

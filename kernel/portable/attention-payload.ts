@@ -392,7 +392,7 @@ function readPayload(v: unknown): Attention {
   return makeAttention({ ...meta, encoding: encoding as AttentionEncoding, omitted: null, byteLength: bytes.length }, read, one);
 }
 
-function makeAttention(
+export function makeAttention(
   meta: Omit<Attention, "matrix" | "weight" | "sparseRows" | "tokens" | "numWords">,
   read: (offset: number, out: Float32Array) => void,
   one: (index: number) => number,

@@ -270,6 +270,15 @@ export function decodeSparse(att: Record<string, unknown>, d: Dims, maxLinks: nu
       values[i] = table[valueBytes[i]];
     }
   }
+  return sparseReader(n, start, keys, values, { threshold, share: total, heads, links }, countBytes.length + keyBytes.length + valueBytes.length);
+}
+
+/**
+ * Reads kept links held as rows (`start`, `keys` ascending within a row, `values`; see SparseRows) of
+ * matrices of n × n. The decoder above makes them from a payload; attention-transfer.ts from a copy
+ * made by another thread.
+ */
+export function sparseReader(n: number, start: Uint32Array, keys: Uint16Array, values: Float32Array, omitted: Omitted, byteLength: number): SparseReader {
   return {
     read(offset, out) {
       out.fill(0);
@@ -289,8 +298,8 @@ export function decodeSparse(att: Record<string, unknown>, d: Dims, maxLinks: nu
     rows(matrix) {
       return { start: start.subarray(matrix * n, (matrix + 1) * n + 1), keys, values };
     },
-    omitted: { threshold, share: total, heads, links },
-    byteLength: countBytes.length + keyBytes.length + valueBytes.length,
+    omitted,
+    byteLength,
   };
 }
 

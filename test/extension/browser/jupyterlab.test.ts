@@ -3,7 +3,9 @@
  * tslab kernel displays the attention of a real LUKE forward pass (samples/tiny-luke), the views are
  * switched, hovered, clicked and driven from the keyboard, PNG and SVG are exported, malformed payloads
  * show error boxes without console errors or injected markup, and the saved notebook shows the stored
- * image once the extension is disabled. Screenshots go to test/.work/artifacts.
+ * image once the extension is disabled. The views decode and paint in the extension's worker
+ * (`data-renderer="worker"`), and on the main thread in a page without Worker. Screenshots go to
+ * test/.work/artifacts.
  *
  * Runs once (not per TF.js backend): scripts/run-tests.mjs lists "extension" among its run-once folders.
  */
@@ -69,6 +71,8 @@ test("attention views in JupyterLab: LUKE forward pass, views, hover, click, key
   assert.match((await luke.locator(".lukelab-attention-title").textContent()) ?? "", /tiny-luke/);
   const renderMs = Number(await luke.getAttribute("data-render-ms"));
   assert.ok(renderMs > 0, `the widget records its first render's time (${renderMs} ms; bench:attention measures it)`);
+  // Decoded and painted in the extension's worker, as bundled by JupyterLab's builder.
+  assert.equal(await luke.getAttribute("data-renderer"), "worker");
   // tiny-luke: 2 layers, 4 heads; entity filters exist because there is an entity.
   assert.equal(await luke.locator(".lukelab-attention-head").count(), 4);
   assert.equal(await luke.locator("input[data-block]").count(), 4);
@@ -175,6 +179,8 @@ test("attention views in JupyterLab: LUKE forward pass, views, hover, click, key
   const messages = await failures.allTextContents();
   const expected = [/attention\.shape\[2\].*should be 2/, /NaN at layer 0, head 0, query 0, key 1/, /words: missing/, /5000 tokens is more than the limit/, /too many/, /attention\.shape\[2\]/, /not valid JSON/];
   expected.forEach((re, i) => assert.match(messages[i], re));
+  // The worker refused them (the checking decoder runs there), naming the field.
+  assert.deepEqual(await failures.evaluateAll((fs) => fs.map((f) => f.getAttribute("data-renderer"))), Array(7).fill("worker"));
   await failures.first().scrollIntoViewIfNeeded();
   await shot(page, "09-error-boxes");
   assert.equal(await page.evaluate(() => (globalThis as any).__lukelabPwned), undefined);
@@ -227,6 +233,31 @@ test("attention views in JupyterLab: LUKE forward pass, views, hover, click, key
   await shot(page2, "10-extension-disabled-stored-image", ".jp-Cell >> nth=1");
   await plainContext.close();
   lab.setDisabled([]);
+
+  // A page without Worker: the same outputs, decoded and painted on the main thread (the fallback).
+  const noWorker = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page3 = await noWorker.newPage();
+  const errors3 = recordErrors(page3);
+  await page3.addInitScript(() => delete (globalThis as any).Worker);
+  await openNotebook(page3);
+  const views3 = page3.locator(`.lukelab-attention[data-state="ready"]`);
+  await views3.nth(3).waitFor({ timeout: 120_000 });
+  await page3.locator(`.lukelab-attention[data-state="error"]`).nth(6).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await page3.locator(".lukelab-attention").evaluateAll((vs) => [...new Set(vs.map((v) => v.getAttribute("data-renderer")))]), ["main-thread"]);
+  const messages3 = await page3.locator(`.lukelab-attention[data-state="error"]`).allTextContents();
+  expected.forEach((re, i) => assert.match(messages3[i], re));
+  const luke3 = views3.nth(0);
+  await luke3.scrollIntoViewIfNeeded();
+  const canvas3 = luke3.locator(`canvas[data-role="head-view"]`);
+  const layout3 = JSON.parse((await canvas3.getAttribute("data-layout"))!);
+  const box3 = (await canvas3.boundingBox())!;
+  await page3.mouse.move(box3.x + layout3.leftText - 10, box3.y + layout3.top + 2.5 * layout3.rowHeight);
+  await assertStatus(luke3, /attends most to/);
+  await luke3.locator(`.lukelab-attention-tab[data-view="model"]`).click();
+  await luke3.locator(`canvas[data-role="model-view"]`).waitFor();
+  await shot(page3, "10b-main-thread-head-view", `.lukelab-attention[data-state="ready"] >> nth=0`);
+  assert.deepEqual(errors3, [], `browser console errors without Worker:\n${errors3.join("\n")}`);
+  await noWorker.close();
 });
 
 test("full length: a 512-token output of 12 layers × 12 heads renders, says what it left out, and is saved within 5 MB", { timeout: 300_000 }, async () => {
@@ -238,6 +269,15 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
     const g = globalThis as any;
     g.__longTasks = [];
     new PerformanceObserver((list) => g.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration })))).observe({ type: "longtask" as never, buffered: true });
+    // Resolves once a canvas has its pixels: two frames for a request to be made (a scroll is seen at the
+    // next frame), then until no request is waiting for the worker (`data-pending`), then a frame.
+    const frame = () => new Promise((r) => g.requestAnimationFrame(r));
+    g.__lukelabPainted = async (c: any) => {
+      await frame();
+      await frame();
+      while (c.dataset.pending) await frame();
+      await frame();
+    };
   });
   await openNotebook(page, FULL_LENGTH, "full-length");
   await kernelReady(page);
@@ -256,7 +296,8 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
   const kernelMs = Number(/kernel ms (\d+)/.exec((await page.locator(".jp-Cell >> visible=true").first().locator(".jp-OutputArea-output").allTextContents()).join(" "))?.[1]);
   await shot(page, "12-512-tokens-head-view", ready);
 
-  // Layer switches: change → painted (two frames later).
+  assert.equal(await view.getAttribute("data-renderer"), "worker");
+  // Layer switches: change → the worker's pixels on the canvas (no `data-pending`) → the next frame.
   const switches: number[] = [];
   for (const layer of [5, 11, 0, 7]) {
     switches.push(
@@ -264,8 +305,7 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
         const t0 = performance.now();
         select.value = String(value);
         select.dispatchEvent(new Event("change", { bubbles: true }));
-        const frame = (globalThis as any).requestAnimationFrame;
-        await new Promise((r) => frame(() => frame(r)));
+        await (globalThis as any).__lukelabPainted(select.closest(".lukelab-attention").querySelector(`canvas[data-role="head-view"]`));
         return performance.now() - t0;
       }, layer),
     );
@@ -296,8 +336,7 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
   await view.locator(`canvas[data-role="head-view"]`).evaluate(async (c: any) => {
     const box = c.parentElement; // the pane's scroll box
     box.scrollTop = box.scrollHeight;
-    const frame = (globalThis as any).requestAnimationFrame;
-    await new Promise((r) => frame(() => frame(r)));
+    await (globalThis as any).__lukelabPainted(c);
   });
   const scrolled = await probeLastRows();
   assert.ok(scrolled.links.unpainted === 0 && scrolled.links.drawn > 0 && scrolled.label.unpainted === 0 && scrolled.label.drawn > 0, `scrolled to, the last rows show links and the label: ${JSON.stringify(scrolled)}`);
@@ -313,6 +352,10 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
   writeFileSync(join(ARTIFACTS, "timings-12x12x512.json"), JSON.stringify(timings, null, 2));
   console.log(`# 12×12×512 in JupyterLab: kernel ${kernelMs} ms, first render ${renderMs} ms, layer switches ${timings.layerSwitchMs.join(", ")} ms, long tasks after the output arrived: [${after.join(", ")}] ms`);
   assert.ok(kernelMs > 0 && renderMs > 0, `times recorded: ${JSON.stringify(timings)}`);
+  // Decoding, scenes and bands run in the worker: no main-thread task after the output arrived comes
+  // near what they cost together on the main thread (0.3–0.6 s at this size; the bench times them).
+  // A structural bound, generous for a loaded machine, not the issue's 100 ms goal.
+  assert.ok(after.every((ms) => ms < 400), `main-thread tasks after the output arrived: [${after.join(", ")}] ms`);
 
   // Saved, the notebook stays within the budget (the payload, the PNG, the text and the notebook around them).
   await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("docmanager:save"));

@@ -1,0 +1,152 @@
+/**
+ * What the head and model views paint, as one request: which scene (the state it shows, the layout,
+ * the theme) and which rows of it (a band, or the whole scene). The same function answers it in the
+ * worker (render-worker.ts) and, where there is no worker, on the page (renderer.ts): it builds the
+ * scene (kept while only the band changes, so a scroll does not build it again) and rasterises the
+ * band's lines and fills into RGBA with kernel/portable/raster.ts. The texts in the band go back as
+ * shapes: the page draws them with its own fonts (canvas.ts). No DOM here: it runs in a worker.
+ */
+import type { Attention } from "../../kernel/portable/attention-payload";
+import type { Theme } from "../../kernel/portable/colours";
+import { headViewScene, type HeadViewLayout, type HeadViewState } from "../../kernel/portable/head-view";
+import type { LinkFilter } from "../../kernel/portable/links";
+import { modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
+import { fill, paintShapes, type Band } from "../../kernel/portable/raster";
+import type { Scene, Shape } from "../../kernel/portable/scene";
+
+export type SceneSpec =
+  | { kind: "head"; state: HeadViewState; layout: HeadViewLayout; theme: Theme }
+  | { kind: "grid"; grid: GridLayout; filter: LinkFilter; theme: Theme; selected: { layer: number; head: number } | null };
+
+export interface PaintRequest {
+  /** Which canvas ("head", "grid", "detail"): a newer request for it replaces an older one. */
+  slot: string;
+  /** Names the scene: a request with the key of the scene last built for its slot reuses it. */
+  key: string;
+  spec: SceneSpec;
+  /** CSS pixels to device pixels (devicePixelRatio); lowered for views taller than the largest canvas. */
+  ratio: number;
+  /** The rows to paint (CSS pixels of the scene), or null for the whole scene. */
+  band: Band | null;
+}
+
+export type TextShape = Extract<Shape, { kind: "text" }>;
+
+/** A band's pixels, ready for putImageData at (0, top) of a canvas of canvasWidth × canvasHeight. */
+export interface BandImage {
+  /** The scene's size in CSS pixels. */
+  width: number;
+  height: number;
+  /** The pixel ratio used (devicePixelRatio, or lower for a tall scene). */
+  ratio: number;
+  canvasWidth: number;
+  canvasHeight: number;
+  /** First canvas row painted and the number of rows. */
+  top: number;
+  rows: number;
+  rgba: Uint8ClampedArray;
+  /** The scene's texts near the band, to draw on top with the browser's fonts. */
+  texts: TextShape[];
+  notice?: string;
+  /** Whether the band is the whole scene. */
+  whole: boolean;
+  /** Time spent building the scene (0: kept from the last request) and rasterising the band, ms. */
+  sceneMs?: number;
+  rasterMs?: number;
+}
+
+/** Largest backing-store side; taller views are drawn at a lower pixel ratio. */
+const MAX_SIDE = 16384;
+
+export function canvasRatio(width: number, height: number, ratio: number): number {
+  return Math.max(0.25, Math.min(ratio, MAX_SIDE / Math.max(width, height, 1)));
+}
+
+/**
+ * The rows `band` (CSS pixels; none: every row) of `scene` at `ratio`: background, lines, fills and
+ * images rasterised, texts listed. Its pixels are those rows of the whole image (raster.ts).
+ * `reuse` is a buffer of the right size to paint into (the page reuses one per canvas).
+ */
+export function bandImage(scene: Scene, ratio: number, band: Band | null, reuse?: Uint8ClampedArray): BandImage {
+  const r = canvasRatio(scene.width, scene.height, ratio);
+  const canvasWidth = Math.ceil(scene.width * r), canvasHeight = Math.ceil(scene.height * r);
+  const top = band ? Math.max(0, Math.min(canvasHeight - 1, Math.floor(band.top * r))) : 0;
+  const rows = band ? Math.max(1, Math.min(canvasHeight - top, Math.ceil(band.height * r))) : canvasHeight;
+  const size = canvasWidth * rows * 4;
+  const rgba = reuse && reuse.length === size ? reuse : new Uint8ClampedArray(size);
+  const px = { width: canvasWidth, height: rows, rgba };
+  fill(px, scene.background);
+  paintShapes(px, scene.shapes, r, top);
+  // Texts more than a line away from the band are skipped.
+  const from = top / r, to = (top + rows) / r;
+  const texts = scene.shapes.filter((s): s is TextShape => s.kind === "text" && !(s.y + s.size < from || s.y - s.size > to));
+  return { width: scene.width, height: scene.height, ratio: r, canvasWidth, canvasHeight, top, rows, rgba, texts, notice: scene.notice, whole: top === 0 && rows === canvasHeight };
+}
+
+export function buildScene(att: Attention, labels: readonly string[], spec: SceneSpec): Scene {
+  if (spec.kind === "head") return headViewScene(att, spec.state, spec.layout, labels, spec.theme);
+  return modelGridScene(att, spec.grid, spec.filter, spec.theme, spec.selected);
+}
+
+/**
+ * Answers paint requests for one payload, keeping the scenes last asked for (by key) and, built ahead
+ * while there is nothing else to do (`prefetch`), the head view's other layers in the same state: a
+ * layer switch then only rasterises.
+ */
+export class SceneCache {
+  private readonly scenes = new Map<string, Scene>();
+  private readonly limit: number;
+  /** The head view's scene to build the other layers of, and the layers still to build. */
+  private ahead: { spec: Extract<SceneSpec, { kind: "head" }>; layers: number[] } | null = null;
+
+  constructor(
+    private readonly att: Attention,
+    private readonly labels: readonly string[],
+  ) {
+    this.limit = att.layers.length + 6;
+  }
+
+  scene(req: PaintRequest): Scene {
+    let scene = this.scenes.get(req.key);
+    if (scene) this.scenes.delete(req.key);
+    else scene = buildScene(this.att, this.labels, req.spec);
+    this.scenes.set(req.key, scene); // the newest last
+    if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
+    const spec = req.spec;
+    if (spec.kind === "head" && !spec.state.focus && spec.state.activeHeads.length === this.att.heads) {
+      // Nearest layers first. The keys are the page's: JSON of the spec, the layer changed in place.
+      const layers = Array.from({ length: this.att.layers.length }, (_, l) => l).sort((a, b) => Math.abs(a - spec.state.layer) - Math.abs(b - spec.state.layer) || a - b);
+      this.ahead = { spec, layers: layers.filter((l) => l !== spec.state.layer) };
+    }
+    return scene;
+  }
+
+  /** Builds one scene ahead; false when there was none left to build. */
+  prefetch(): boolean {
+    const a = this.ahead;
+    while (a?.layers.length) {
+      const spec = { ...a.spec, state: { ...a.spec.state, layer: a.layers.shift()! } };
+      const key = JSON.stringify(spec);
+      if (this.scenes.has(key)) continue;
+      this.scenes.set(key, buildScene(this.att, this.labels, spec));
+      // The cache holds every layer and six more: the oldest goes.
+      if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
+      return true;
+    }
+    this.ahead = null;
+    return false;
+  }
+
+  /** The keys of the scenes kept, oldest first (for the tests). */
+  keys(): string[] {
+    return [...this.scenes.keys()];
+  }
+
+  paint(req: PaintRequest, reuse?: Uint8ClampedArray): BandImage {
+    const t0 = performance.now();
+    const scene = this.scene(req);
+    const t1 = performance.now();
+    const image = bandImage(scene, req.ratio, req.band, reuse);
+    return { ...image, sceneMs: t1 - t0, rasterMs: performance.now() - t1 };
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The attention views' worker, one for the page: for each output it decodes the payload (the checking decoder: a hostile payload is
+ * refused here with its field named, and the page shows the error), sends the page a copy of what it
+ * decoded (attention-transfer.ts), and answers paint requests (render-core.ts): scenes built and bands
+ * rasterised here, their pixels transferred to the page, which only puts them on the canvas and draws
+ * the texts. Started by renderer.ts with `new Worker(new URL("./render-worker.js", import.meta.url))`,
+ * which webpack (JupyterLab's extension builder) bundles as a chunk of its own and a browser loads as a
+ * module as it is (the bench page).
+ *
+ * On start it runs a small payload through every step once, so that the first real render does not
+ * pay for code running for the first time.
+ */
+import { decodeAttentionPayload, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
+import { packAttention } from "../../kernel/portable/attention-transfer";
+import { LIGHT_THEME } from "../../kernel/portable/colours";
+import { headViewLayout } from "../../kernel/portable/head-view";
+import { ALL_LINKS } from "../../kernel/portable/links";
+import { gridLayout } from "../../kernel/portable/model-view";
+import { tokenLabels } from "../../kernel/portable/tokens";
+import { SceneCache, type BandImage, type PaintRequest } from "./render-core";
+
+/** Messages for one output's views: `id` names the output (one worker serves every output of the page). */
+export type ToWorker = { id: number } & ({ type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest } | { type: "drop" });
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "loaded"; id: number; result: { ok: true; packed: ReturnType<typeof packAttention> } | { ok: false; error: { path: string; message: string } }; decodeMs: number; sent: number }
+  | { type: "painted"; id: number; seq: number; slot: string; image: BandImage; ms: number }
+  | { type: "failed"; id: number; seq: number; slot: string; message: string }
+  | { type: "dropped"; id: number; seq: number; slot: string };
+
+/** The worker's global scope, as far as it is used here (no DOM types: the Node tests compile this). */
+interface Scope {
+  postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  onmessage: ((e: { data: ToWorker }) => void) | null;
+}
+
+type Paint = Extract<ToWorker, { type: "paint" }>;
+type Load = Extract<ToWorker, { type: "load" }>;
+
+/** How long after a request for rows in sight no scene is built ahead (the next hover likely follows). */
+export const PREFETCH_PAUSE_MS = 400;
+
+/** A margin's request (band.ts paints the rows in sight first, then the margins as slots "…-below", "…-above"). */
+const isMargin = (p: Paint) => p.req.slot.includes("-");
+/** What goes first: the rows in sight, then payloads to decode, then margins. */
+const rank = (m: Paint | Load) => (m.type === "load" ? 1 : isMargin(m) ? 2 : 0);
+
+/**
+ * Answers the page's messages, for each output its payload (exported for the Node tests, which call it
+ * directly). With `later` (a task after the messages already queued: setTimeout in the worker), loads
+ * and paint requests wait in a queue and are answered one a task: the rows in sight first (an output
+ * on the page is not kept waiting by the decoding of the outputs below it), then loads, then margins;
+ * a margin asked for before a newer request for the rows in sight of the same output, and a request
+ * made before a newer load of its output, are dropped (said with "dropped"). When nothing waits it
+ * builds scenes ahead (SceneCache.prefetch), one a task, so that a request waits for at most one of
+ * them; not within PREFETCH_PAUSE_MS of a request for rows in sight (a hover, a scroll), so that the
+ * next one of those, likely soon, does not wait behind a scene built ahead. Without `later` every
+ * message is answered at once. `now` is the clock (performance.now in the worker).
+ */
+export function workerHandler(
+  post: Scope["postMessage"],
+  later?: (fn: () => void, delayMs?: number) => void,
+  now: () => number = () => performance.now(),
+): (message: ToWorker) => void {
+  const caches = new Map<number, SceneCache>();
+  const queue: (Paint | Load)[] = [];
+  let scheduled = false;
+  let waking = false;
+  let lastInSight = -Infinity;
+  const schedule = () => {
+    if (later && !scheduled) {
+      scheduled = true;
+      later(run);
+    }
+  };
+  // A wake-up at the end of the pause; a message arriving before it is answered at once all the same.
+  const wakeAfter = (delayMs: number) => {
+    if (later && !waking) {
+      waking = true;
+      later(() => {
+        waking = false;
+        schedule();
+      }, delayMs);
+    }
+  };
+  const run = () => {
+    scheduled = false;
+    const next = takeNext();
+    let busy = next !== undefined;
+    if (next?.type === "paint") paint(next);
+    else if (next) load(next);
+    else {
+      const wait = lastInSight + PREFETCH_PAUSE_MS - now();
+      if (wait > 0) return wakeAfter(wait);
+      for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
+    }
+    if (busy || queue.length) schedule();
+  };
+  /** Removes the queued requests of output `id` before position `end` that `which` picks, saying so. */
+  const dropBefore = (end: number, id: number, which: (p: Paint) => boolean) => {
+    for (let j = end - 1; j >= 0; j--) {
+      const p = queue[j];
+      if (p.id === id && p.type === "paint" && which(p)) {
+        queue.splice(j, 1);
+        post({ type: "dropped", id: p.id, seq: p.seq, slot: p.req.slot });
+      }
+    }
+  };
+  const takeNext = (): Paint | Load | undefined => {
+    if (!queue.length) return undefined;
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) if (rank(queue[i]) < rank(queue[best])) best = i;
+    const m = queue[best];
+    if (m.type === "paint" && !isMargin(m)) dropBefore(best, m.id, isMargin);
+    return queue.splice(queue.indexOf(m), 1)[0];
+  };
+  const paint = (m: Paint) => {
+    const t0 = performance.now();
+    try {
+      const cache = caches.get(m.id);
+      if (!cache) throw new Error("no payload loaded");
+      const image = cache.paint(m.req);
+      post({ type: "painted", id: m.id, seq: m.seq, slot: m.req.slot, image, ms: performance.now() - t0 }, [image.rgba.buffer as ArrayBuffer]);
+    } catch (e) {
+      post({ type: "failed", id: m.id, seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  const load = (m: Load) => {
+    const id = m.id;
+    caches.delete(id);
+    const t0 = performance.now();
+    const decoded = decodeAttentionPayload(m.payload);
+    const decodeMs = performance.now() - t0;
+    if (!decoded.ok) return post({ type: "loaded", id, result: decoded, decodeMs, sent: Date.now() });
+    caches.set(id, new SceneCache(decoded.attention, tokenLabels(decoded.attention)));
+    post({ type: "loaded", id, result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+  };
+  return (m) => {
+    if (m.type === "drop") {
+      caches.delete(m.id);
+      for (let j = queue.length - 1; j >= 0; j--) if (queue[j].id === m.id) queue.splice(j, 1);
+      return;
+    }
+    if (!later) return m.type === "paint" ? paint(m) : load(m);
+    // A new payload for an output: its requests for the one before are not answered.
+    if (m.type === "load") dropBefore(queue.length, m.id, () => true);
+    else if (m.type === "paint" && !isMargin(m)) lastInSight = now();
+    queue.push(m);
+    schedule();
+  };
+}
+
+/**
+ * Every step on a small sparse payload (2 layers × 4 heads × 192 tokens), long enough for the engine
+ * to compile the hot loops (the first real scene took 130 ms at 12 × 12 × 512 after warming on 48
+ * tokens; a few tens once warm).
+ */
+export function warmUp(): Attention {
+  const n = 192, heads = 4, layers = 2;
+  const weights = new Float32Array(layers * heads * n * n);
+  for (let r = 0; r < layers * heads * n; r++) for (let k = 0; k < n; k++) weights[r * n + k] = (1 + ((r * 7 + k * 13) % 11)) / (6 * n);
+  const words = Array.from({ length: n }, (_, i) => `w${i}`);
+  const payload = JSON.parse(JSON.stringify(encodeAttentionPayload({ words, heads, weights, maxBytes: 60_000 })));
+  const decoded = decodeAttentionPayload(payload);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const att = decoded.attention;
+  const labels = tokenLabels(att);
+  const cache = new SceneCache(att, labels);
+  const layout = headViewLayout(labels, heads, (t, size) => t.length * size * 0.6);
+  const state = { layer: 0, activeHeads: [true, true, true, true], filter: ALL_LINKS, focus: null };
+  cache.paint({ slot: "head", key: "0", spec: { kind: "head", state, layout, theme: LIGHT_THEME }, ratio: 1, band: { top: 0, height: 200 } });
+  cache.paint({ slot: "head", key: "1", spec: { kind: "head", state: { ...state, focus: { side: "left", index: 3 } }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
+  cache.paint({ slot: "head", key: "2", spec: { kind: "head", state: { ...state, layer: 1 }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
+  cache.paint({ slot: "grid", key: "0", spec: { kind: "grid", grid: gridLayout(layers, heads), filter: ALL_LINKS, theme: LIGHT_THEME, selected: null }, ratio: 1, band: null });
+  packAttention(att);
+  return att;
+}
+
+// In a worker (not when the Node tests import this module): answer the page.
+const scope = globalThis as unknown as Partial<Scope> & { WorkerGlobalScope?: unknown };
+if (typeof scope.WorkerGlobalScope !== "undefined" && typeof scope.postMessage === "function") {
+  const post = scope.postMessage.bind(scope) as Scope["postMessage"];
+  const handle = workerHandler(post, (fn, delayMs) => setTimeout(fn, delayMs ?? 0));
+  scope.onmessage = (e) => handle(e.data);
+  try {
+    warmUp();
+  } catch {
+    // Warming is an optimisation only: a failure here shows up, if at all, in the real requests.
+  }
+  post({ type: "ready" });
+}
