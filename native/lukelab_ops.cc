@@ -281,7 +281,7 @@ class LayerNormGradOp : public OpKernel {
 };
 
 // transformers' AdamW for one tensor; h = [step size, beta1, beta2, eps, lr * weight decay].
-void AdamWUpdate(OpKernelContext* ctx, const float* h, const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, Tensor* po, Tensor* mo,
+static void AdamWUpdate(OpKernelContext* ctx, const float* h, const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, Tensor* po, Tensor* mo,
                  Tensor* vo) {
   const float step = h[0], b1 = h[1], b2 = h[2], eps = h[3], decay = h[4];
   const float c1 = 1.0f - b1, c2 = 1.0f - b2;
@@ -359,6 +359,20 @@ class AdamWMultiOp : public OpKernel {
   }
 };
 
+// The dropout rate of `op`'s scalar input, in [0, 1); false (and the op's status set) otherwise.
+static bool DropoutRate(OpKernelContext* ctx, const Tensor& t, const char* op, float* rate) {
+  if (t.NumElements() != 1) {
+    ctx->SetStatus(errors::InvalidArgument(op, ": rate must be a scalar"));
+    return false;
+  }
+  *rate = t.flat<float>()(0);
+  if (!(*rate >= 0.0f && *rate < 1.0f)) {
+    ctx->SetStatus(errors::InvalidArgument(op, ": rate must be in [0, 1), found ", *rate));
+    return false;
+  }
+  return true;
+}
+
 class DropoutOp : public OpKernel {
  public:
   explicit DropoutOp(OpKernelConstruction* c) : OpKernel(c) {}
@@ -367,9 +381,8 @@ class DropoutOp : public OpKernel {
     const Tensor& seed = ctx->input(1);
     const Tensor& rate_t = ctx->input(2);
     OP_REQUIRES(ctx, seed.NumElements() == 2, errors::InvalidArgument("LukelabDropout: seed must hold 2 values, found ", seed.NumElements()));
-    OP_REQUIRES(ctx, rate_t.NumElements() == 1, errors::InvalidArgument("LukelabDropout: rate must be a scalar"));
-    const float rate = rate_t.flat<float>()(0);
-    OP_REQUIRES(ctx, rate >= 0.0f && rate < 1.0f, errors::InvalidArgument("LukelabDropout: rate must be in [0, 1), found ", rate));
+    float rate = 0.0f;
+    if (!DropoutRate(ctx, rate_t, "LukelabDropout", &rate)) return;
     Tensor *y = nullptr, *mask = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, x.shape(), &mask));
@@ -402,11 +415,6 @@ class DropoutOp : public OpKernel {
   }
 };
 
-REGISTER_KERNEL_BUILDER(Name("LukelabGelu").Device(DEVICE_CPU), GeluOp);
-REGISTER_KERNEL_BUILDER(Name("LukelabGeluGrad").Device(DEVICE_CPU), GeluGradOp);
-REGISTER_KERNEL_BUILDER(Name("LukelabLayerNorm").Device(DEVICE_CPU), LayerNormOp);
-REGISTER_KERNEL_BUILDER(Name("LukelabLayerNormGrad").Device(DEVICE_CPU), LayerNormGradOp);
-REGISTER_KERNEL_BUILDER(Name("LukelabAdamW").Device(DEVICE_CPU), AdamWOp);
 class DropoutGradOp : public OpKernel {
  public:
   explicit DropoutGradOp(OpKernelConstruction* c) : OpKernel(c) {}
@@ -416,9 +424,8 @@ class DropoutGradOp : public OpKernel {
     const Tensor& rate_t = ctx->input(2);
     OP_REQUIRES(ctx, keep.shape() == dy.shape(),
                 errors::InvalidArgument("LukelabDropoutGrad: dy ", dy.shape().DebugString(), " and the kept mask ", keep.shape().DebugString(), " differ"));
-    OP_REQUIRES(ctx, rate_t.NumElements() == 1, errors::InvalidArgument("LukelabDropoutGrad: rate must be a scalar"));
-    const float rate = rate_t.flat<float>()(0);
-    OP_REQUIRES(ctx, rate >= 0.0f && rate < 1.0f, errors::InvalidArgument("LukelabDropoutGrad: rate must be in [0, 1), found ", rate));
+    float rate = 0.0f;
+    if (!DropoutRate(ctx, rate_t, "LukelabDropoutGrad", &rate)) return;
     Tensor* dx = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, dy.shape(), &dx));
     const float scale = 1.0f / (1.0f - rate);
@@ -431,6 +438,11 @@ class DropoutGradOp : public OpKernel {
   }
 };
 
+REGISTER_KERNEL_BUILDER(Name("LukelabGelu").Device(DEVICE_CPU), GeluOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabGeluGrad").Device(DEVICE_CPU), GeluGradOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabLayerNorm").Device(DEVICE_CPU), LayerNormOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabLayerNormGrad").Device(DEVICE_CPU), LayerNormGradOp);
+REGISTER_KERNEL_BUILDER(Name("LukelabAdamW").Device(DEVICE_CPU), AdamWOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabAdamWMulti").Device(DEVICE_CPU), AdamWMultiOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabDropout").Device(DEVICE_CPU), DropoutOp);
 REGISTER_KERNEL_BUILDER(Name("LukelabDropoutGrad").Device(DEVICE_CPU), DropoutGradOp);

@@ -52,8 +52,10 @@ if ! (cd "$ROOT" && TF_CPP_MIN_LOG_LEVEL=2 node -e "
   fail "the library does not load or compute (see ${LOG#$ROOT/})"
 fi
 mv "$tmp" "$OUT"
-STAMP="$STAMP" INFO="$INFO" node -e '
+# The ops the library registers, read from its source: what kernel/backend/native-ops.ts checks for.
+STAMP="$STAMP" INFO="$INFO" SRC="$SRC" node -e '
   const fs = require("fs");
-  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops: ["LukelabGelu", "LukelabGeluGrad", "LukelabLayerNorm", "LukelabLayerNormGrad", "LukelabAdamW", "LukelabAdamWMulti", "LukelabDropout", "LukelabDropoutGrad"], builtAt: new Date().toISOString() }, null, 2) + "\n");
+  const ops = [...fs.readFileSync(process.env.SRC, "utf8").matchAll(/^REGISTER_OP\("(\w+)"\)/gm)].map((m) => m[1]);
+  fs.writeFileSync(process.env.INFO, JSON.stringify({ stamp: process.env.STAMP, ops, builtAt: new Date().toISOString() }, null, 2) + "\n");
 '
 log "fused kernels ($VARIANT) built in $(( $(date +%s) - t0 ))s: ${OUT#$ROOT/}"

@@ -84,12 +84,12 @@ let fusedEnabled = true;
 
 /** Loads the fused kernels built for a native build (called once, right after its binding loads). */
 export function loadFusedOps(build: { opsLibrary?: string; variant: string }): void {
+  let missing: string[];
   if (process.env[FUSED_OPS_ENV] === "0") {
     fused = { loaded: false, why: `off (${FUSED_OPS_ENV}=0)` };
   } else if (!build.opsLibrary) {
     fused = { loaded: false, why: `not built (run \`${opsCommand(build.variant)}\`)` };
-  } else if (missingOps(build.opsLibrary).length) {
-    const missing = missingOps(build.opsLibrary);
+  } else if ((missing = missingOps(build.opsLibrary)).length) {
     fused = { loaded: false, why: `built from an older native/lukelab_ops.cc (without ${missing.join(", ")}): run \`${opsCommand(build.variant)}\`` };
   } else {
     try {
