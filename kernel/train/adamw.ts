@@ -64,6 +64,13 @@ export interface AdamWState {
  */
 const MANY_BYTES = 16 * 2 ** 20;
 
+/** Puts one update's [p', m', v'] into the parameter and its moments. */
+function assignStep(slot: Slot, p: tf.Variable, [updated, m, v]: tf.Tensor[]): void {
+  slot.m.assign(m);
+  slot.v.assign(v);
+  p.assign(updated);
+}
+
 export class AdamW {
   readonly betas: [number, number];
   readonly eps: number;
@@ -124,12 +131,7 @@ export class AdamW {
       batchBytes = 0;
       tf.tidy(() => {
         const results = kernels.adamWMany!(group.map((b) => b.update));
-        group.forEach(({ slot, p }, i) => {
-          const [updated, m, v] = results[i];
-          slot.m.assign(m);
-          slot.v.assign(v);
-          p.assign(updated);
-        });
+        group.forEach(({ slot, p }, i) => assignStep(slot, p, results[i]));
       });
     };
     for (const { name, variable: p } of this.params) {
@@ -155,12 +157,7 @@ export class AdamW {
       }
       const fused = kernels.adamW;
       if (fused && p.dtype === "float32") {
-        tf.tidy(() => {
-          const [updated, m, v] = fused(p, g, slot.m, slot.v, stepSize, b1, b2, this.eps, decay);
-          slot.m.assign(m);
-          slot.v.assign(v);
-          p.assign(updated);
-        });
+        tf.tidy(() => assignStep(slot, p, fused(p, g, slot.m, slot.v, stepSize, b1, b2, this.eps, decay)));
         continue;
       }
       tf.tidy(() => {
@@ -169,9 +166,7 @@ export class AdamW {
         const denom = tf.add(tf.sqrt(v), this.eps);
         let updated = tf.sub(p, tf.mul(tf.div(m, denom), stepSize));
         if (this.decayOf(name) > 0) updated = tf.sub(updated, tf.mul(updated, decay));
-        slot.m.assign(m);
-        slot.v.assign(v);
-        p.assign(updated);
+        assignStep(slot, p, [updated, m, v]);
       });
     }
     flush();
