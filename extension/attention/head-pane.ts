@@ -3,7 +3,7 @@ import { describeFocus, headViewLayout, headViewScene, type HeadViewLayout } fro
 import type { Band } from "../../kernel/portable/raster";
 import { el } from "../dom";
 import { ScrolledCanvas, type BandPart } from "./band";
-import { requestPaint, viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
+import { requestBand, viewCanvas, wireTokenCanvas, type BandSpec, type Host, type Painted, type Pane, type ViewContext } from "./pane";
 import type { SceneSpec } from "./render-core";
 import type { ViewState } from "./state";
 
@@ -15,7 +15,7 @@ export class HeadPane implements Pane {
   /** The layout and the measure it was made with (a theme change brings another font). */
   private layout: { of: ViewContext["measure"]; layout: HeadViewLayout } | null = null;
   /** What the next band shows (the last paint's scene). */
-  private spec: { spec: SceneSpec; key: string; font: string } | null = null;
+  private spec: BandSpec | null = null;
 
   constructor(
     private readonly host: Host,
@@ -48,7 +48,7 @@ export class HeadPane implements Pane {
   private draw(band: Band, part: BandPart, done: () => void): void {
     const p = this.spec;
     if (!p) return;
-    requestPaint(this.host, this.canvas, { slot: part === "sight" ? "head" : `head-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, () => {
+    requestBand(this.host, this.canvas, "head", p, band, part, () => {
       // How long the last repaint of the rows in sight took, from the request to the pixels on the canvas (a hover repaints).
       if (part === "sight") this.canvas.dataset.hoverMs = this.canvas.dataset.paintMs;
       done();

@@ -4,7 +4,7 @@ import { gridLayout, hitCell, modelGridScene, type GridLayout } from "../../kern
 import type { Band } from "../../kernel/portable/raster";
 import { el } from "../dom";
 import { ScrolledCanvas, type BandPart } from "./band";
-import { requestPaint, viewCanvas, wireTokenCanvas, type Host, type Painted, type Pane, type ViewContext } from "./pane";
+import { requestBand, requestPaint, viewCanvas, wireTokenCanvas, type BandSpec, type Host, type Painted, type Pane, type ViewContext } from "./pane";
 import type { SceneSpec } from "./render-core";
 import * as S from "./state";
 
@@ -22,7 +22,7 @@ export class ModelPane implements Pane {
   private gridKey = "";
   private detailLayout: { of: ViewContext["measure"]; layout: HeadViewLayout } | null = null;
   /** What the opened head's next band shows. */
-  private detailSpec: { spec: SceneSpec; key: string; font: string } | null = null;
+  private detailSpec: BandSpec | null = null;
 
   constructor(
     private readonly host: Host,
@@ -86,6 +86,6 @@ export class ModelPane implements Pane {
 
   private drawDetail(band: Band, part: BandPart, done: () => void): void {
     const p = this.detailSpec;
-    if (p) requestPaint(this.host, this.detailCanvas, { slot: part === "sight" ? "detail" : `detail-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band }, () => p.font, done);
+    if (p) requestBand(this.host, this.detailCanvas, "detail", p, band, part, done);
   }
 }

@@ -10,7 +10,9 @@ import { hitToken, type HeadViewLayout, type TokenRef } from "../../kernel/porta
 import type { Scene } from "../../kernel/portable/scene";
 import { el } from "../dom";
 import { putBand } from "./canvas";
-import type { BandImage, PaintRequest } from "./render-core";
+import type { Band } from "../../kernel/portable/raster";
+import type { BandPart } from "./band";
+import type { BandImage, PaintRequest, SceneSpec } from "./render-core";
 import type { Renderer } from "./renderer";
 import * as S from "./state";
 
@@ -100,6 +102,22 @@ export function viewCanvas(role: string, label: string): HTMLCanvasElement {
 }
 
 let requests = 0;
+
+/** The scene a scrolled canvas's bands show: its spec, the key naming it, the font its texts take. */
+export interface BandSpec {
+  spec: SceneSpec;
+  key: string;
+  font: string;
+}
+
+/**
+ * Asks for one band of a scrolled canvas (band.ts): the rows in sight in `slot`, a margin in
+ * `slot-below` / `slot-above`, at the page's pixel ratio.
+ */
+export function requestBand(host: Host, canvas: HTMLCanvasElement, slot: string, p: BandSpec, band: Band, part: BandPart, after: () => void): void {
+  const req = { slot: part === "sight" ? slot : `${slot}-${part}`, key: p.key, spec: p.spec, ratio: window.devicePixelRatio || 1, band };
+  requestPaint(host, canvas, req, () => p.font, after);
+}
 
 /**
  * Asks the renderer for `req` and puts the answer on `canvas`. While the newest request is unanswered
