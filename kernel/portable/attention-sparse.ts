@@ -260,17 +260,30 @@ export function decodeSparse(att: Record<string, unknown>, d: Dims, maxLinks: nu
   if (readKeys < 0) invalid("attention.keys", `attention.keys: key ${-readKeys - 1} is missing or beyond the last token`);
   if (readKeys !== keyBytes.length) invalid("attention.keys", `attention.keys: ${keyBytes.length - readKeys} bytes after the ${links} keys`);
   const values = new Float32Array(links);
-  for (let r = 0; r < rows; r++) {
-    const table = tables[Math.floor(r / (d.heads * n))];
-    let key = -1;
-    for (let i = start[r]; i < start[r + 1]; i++) {
-      key += keys[i] + 1;
-      if (key >= n) invalid("attention.keys", `attention.keys: row ${r} (${where(r)}) has a key beyond the last token (${n - 1})`);
-      keys[i] = key;
-      values[i] = table[valueBytes[i]];
-    }
-  }
+  const bad = undelta(start, keys, valueBytes, tables, d.heads * n, n, values);
+  if (bad >= 0) invalid("attention.keys", `attention.keys: row ${bad} (${where(bad)}) has a key beyond the last token (${n - 1})`);
   return sparseReader(n, start, keys, values, { threshold, share: total, heads, links }, countBytes.length + keyBytes.length + valueBytes.length);
+}
+
+/**
+ * Turns each row's key gaps into keys and value codes into weights (through the row's layer table),
+ * in place: the decoder's hot loop, on its own so that the engine optimises it early. Returns the
+ * first row with a key past the last token, or -1.
+ */
+function undelta(start: Uint32Array, keys: Uint16Array, codes: Uint8Array, tables: Float32Array[], layerRows: number, n: number, values: Float32Array): number {
+  for (let r = 0, rows = start.length - 1; r < rows; r++) {
+    const table = tables[(r / layerRows) | 0];
+    const end = start[r + 1];
+    let key = -1;
+    for (let i = start[r]; i < end; i++) {
+      key += keys[i] + 1;
+      keys[i] = key;
+      values[i] = table[codes[i]];
+    }
+    // Keys ascend within a row: the last is the largest.
+    if (key >= n) return r;
+  }
+  return -1;
 }
 
 /**

@@ -125,13 +125,22 @@ export function base64Decode(text: string): Uint8Array | null {
   if (text.endsWith("==")) pad = 2;
   else if (text.endsWith("=")) pad = 1;
   const size = (text.length / 4) * 3 - pad;
-  // The platform's decoder (Uint8Array.fromBase64, else atob), after a check that the text is strict
-  // base64 (both would also take spaces): a few times faster on megabytes of weights than the loop
-  // below, which stays for short texts and platforms without either.
+  // The platform's decoder (Uint8Array.fromBase64, else atob): a few times faster on megabytes of
+  // weights than the loop below, which stays for short texts and platforms without either. Both also
+  // take ASCII spaces, which strict base64 does not: fromBase64 (which refuses every other stray
+  // character, and with "strict" bad padding and stray bits) skips them, so a text that had any gives
+  // fewer bytes than its length says; atob's text is checked first.
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string, o: { lastChunkHandling: string }) => Uint8Array }).fromBase64;
+  if (fromBase64 && text.length > 4096) {
+    try {
+      const out = fromBase64.call(Uint8Array, text, { lastChunkHandling: "strict" });
+      return out.length === size ? out : null;
+    } catch {
+      return null;
+    }
+  }
   if (typeof atob === "function" && text.length > 4096) {
     if (!STRICT_B64.test(text)) return null;
-    const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
-    if (fromBase64) return fromBase64.call(Uint8Array, text);
     const binary = atob(text);
     const out = new Uint8Array(size);
     for (let i = 0; i < size; i++) out[i] = binary.charCodeAt(i);

@@ -19,7 +19,7 @@ test("base64 and binary16 helpers agree with Node's Buffer and known values", ()
   assert.equal(base64Decode("abc"), null);
   // Long texts (the platform's decoder): the same strictness as the short ones.
   const long = Buffer.from(Uint8Array.from({ length: 9000 }, (_, i) => i & 255)).toString("base64");
-  for (const bad of [long.slice(0, 100) + " " + long.slice(101), long.slice(0, 5000) + "$" + long.slice(5001), long.slice(0, 4) + "=" + long.slice(5), long.slice(0, -4) + "a===", long.slice(0, -4) + "\n==="]) {
+  for (const bad of [long.slice(0, 100) + " " + long.slice(101), long.slice(0, 5000) + "$" + long.slice(5001), long.slice(0, 4) + "=" + long.slice(5), long.slice(0, -4) + "a===", long.slice(0, -4) + "\n===", long.slice(0, 100) + "    " + long.slice(100)]) {
     assert.equal(bad.length % 4, 0);
     assert.equal(base64Decode(bad), null, JSON.stringify(bad.slice(-8)));
   }
