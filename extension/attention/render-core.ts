@@ -8,7 +8,8 @@
  */
 import type { Attention } from "../../kernel/portable/attention-payload";
 import type { Theme } from "../../kernel/portable/colours";
-import { headViewScene, type HeadViewLayout, type HeadViewState } from "../../kernel/portable/head-view";
+import { headViewLinks, headViewScene, type HeadLinks, type HeadViewLayout, type HeadViewState } from "../../kernel/portable/head-view";
+import { ALL_LINKS } from "../../kernel/portable/links";
 import type { LinkFilter } from "../../kernel/portable/links";
 import { modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
 import { fill, paintShapes, type Band } from "../../kernel/portable/raster";
@@ -83,9 +84,14 @@ export function bandImage(scene: Scene, ratio: number, band: Band | null, reuse?
   return { width: scene.width, height: scene.height, ratio: r, canvasWidth, canvasHeight, top, rows, rgba, texts, notice: scene.notice, whole: top === 0 && rows === canvasHeight };
 }
 
-export function buildScene(att: Attention, labels: readonly string[], spec: SceneSpec): Scene {
-  if (spec.kind === "head") return headViewScene(att, spec.state, spec.layout, labels, spec.theme);
+export function buildScene(att: Attention, labels: readonly string[], spec: SceneSpec, links?: HeadLinks): Scene {
+  if (spec.kind === "head") return headViewScene(att, spec.state, spec.layout, labels, spec.theme, {}, links);
   return modelGridScene(att, spec.grid, spec.filter, spec.theme, spec.selected);
+}
+
+/** Names a head-view state's links (HeadLinks: what a scene of it draws whatever the layout and theme). */
+function linksKey(state: HeadViewState): string {
+  return JSON.stringify([state.layer, state.activeHeads, state.filter, state.focus]);
 }
 
 /**
@@ -95,6 +101,8 @@ export function buildScene(att: Attention, labels: readonly string[], spec: Scen
  */
 export class SceneCache {
   private readonly scenes = new Map<string, Scene>();
+  /** Links made ahead (prepare), by linksKey: taken by the first scene of their state. */
+  private readonly links = new Map<string, HeadLinks>();
   private readonly limit: number;
   /** The head view's scene to build the other layers of, and the layers still to build. */
   private ahead: { spec: Extract<SceneSpec, { kind: "head" }>; layers: number[] } | null = null;
@@ -109,7 +117,7 @@ export class SceneCache {
   scene(req: PaintRequest): Scene {
     let scene = this.scenes.get(req.key);
     if (scene) this.scenes.delete(req.key);
-    else scene = buildScene(this.att, this.labels, req.spec);
+    else scene = this.build(req.spec);
     this.scenes.set(req.key, scene); // the newest last
     if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
     const spec = req.spec;
@@ -128,13 +136,32 @@ export class SceneCache {
       const spec = { ...a.spec, state: { ...a.spec.state, layer: a.layers.shift()! } };
       const key = JSON.stringify(spec);
       if (this.scenes.has(key)) continue;
-      this.scenes.set(key, buildScene(this.att, this.labels, spec));
+      this.scenes.set(key, this.build(spec));
       // The cache holds every layer and six more: the oldest goes.
       if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
       return true;
     }
     this.ahead = null;
     return false;
+  }
+
+  /**
+   * Makes the links of the head view's first state (layer 0, every head, every link, nothing in
+   * focus) before it is asked for: the worker does this after sending the decoded payload, while the
+   * page lays the view out, so that the first scene only places them.
+   */
+  prepare(): void {
+    const state: HeadViewState = { layer: 0, activeHeads: Array.from({ length: this.att.heads }, () => true), filter: ALL_LINKS, focus: null };
+    const key = linksKey(state);
+    if (!this.links.has(key)) this.links.set(key, headViewLinks(this.att, state));
+  }
+
+  private build(spec: SceneSpec): Scene {
+    if (spec.kind !== "head") return buildScene(this.att, this.labels, spec);
+    const key = linksKey(spec.state);
+    const links = this.links.get(key);
+    this.links.delete(key);
+    return buildScene(this.att, this.labels, spec, links);
   }
 
   /** The keys of the scenes kept, oldest first (for the tests). */

@@ -132,8 +132,11 @@ export function workerHandler(
     const decoded = decodeAttentionPayload(m.payload);
     const decodeMs = performance.now() - t0;
     if (!decoded.ok) return post({ type: "loaded", id, result: decoded, decodeMs, sent: Date.now() });
-    caches.set(id, new SceneCache(decoded.attention, tokenLabels(decoded.attention)));
+    const cache = new SceneCache(decoded.attention, tokenLabels(decoded.attention));
+    caches.set(id, cache);
     post({ type: "loaded", id, result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+    // While the page takes the copy and lays the view out, the first view's links.
+    cache.prepare();
   };
   return (m) => {
     if (m.type === "drop") {
@@ -158,7 +161,15 @@ export function workerHandler(
 export function warmUp(): Attention {
   const n = 192, heads = 4, layers = 2;
   const weights = new Float32Array(layers * heads * n * n);
-  for (let r = 0; r < layers * heads * n; r++) for (let k = 0; k < n; k++) weights[r * n + k] = (1 + ((r * 7 + k * 13) % 11)) / (6 * n);
+  // Rows like a trained model's: a few strong keys over a spread of weak ones (a quarter of the links
+  // above the views' floor), so that every loop of the scene and the raster runs, not only the decoder's.
+  let seed = 1;
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  for (let r = 0; r < layers * heads * n; r++) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += weights[r * n + k] = Math.exp(6 * rand() + (rand() < 0.05 ? 3 : 0));
+    for (let k = 0; k < n; k++) weights[r * n + k] /= sum;
+  }
   const words = Array.from({ length: n }, (_, i) => `w${i}`);
   const payload = JSON.parse(JSON.stringify(encodeAttentionPayload({ words, heads, weights, maxBytes: 60_000 })));
   const decoded = decodeAttentionPayload(payload);
@@ -167,11 +178,14 @@ export function warmUp(): Attention {
   const labels = tokenLabels(att);
   const cache = new SceneCache(att, labels);
   const layout = headViewLayout(labels, heads, (t, size) => t.length * size * 0.6);
-  const state = { layer: 0, activeHeads: [true, true, true, true], filter: ALL_LINKS, focus: null };
-  cache.paint({ slot: "head", key: "0", spec: { kind: "head", state, layout, theme: LIGHT_THEME }, ratio: 1, band: { top: 0, height: 200 } });
-  cache.paint({ slot: "head", key: "1", spec: { kind: "head", state: { ...state, focus: { side: "left", index: 3 } }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
-  cache.paint({ slot: "head", key: "2", spec: { kind: "head", state: { ...state, layer: 1 }, layout, theme: LIGHT_THEME }, ratio: 1, band: null });
-  cache.paint({ slot: "grid", key: "0", spec: { kind: "grid", grid: gridLayout(layers, heads), filter: ALL_LINKS, theme: LIGHT_THEME, selected: null }, ratio: 1, band: null });
+  const state = { layer: 0, activeHeads: Array(heads).fill(true), filter: ALL_LINKS, focus: null };
+  // Bands of a few rows: the loops run as long as they need to, the pixels cost little.
+  const band = { top: 0, height: 48 };
+  cache.prepare();
+  cache.paint({ slot: "head", key: "0", spec: { kind: "head", state, layout, theme: LIGHT_THEME }, ratio: 1, band });
+  cache.paint({ slot: "head", key: "1", spec: { kind: "head", state: { ...state, focus: { side: "left", index: 3 } }, layout, theme: LIGHT_THEME }, ratio: 1, band });
+  cache.paint({ slot: "head", key: "2", spec: { kind: "head", state: { ...state, layer: 1 }, layout, theme: LIGHT_THEME }, ratio: 1, band });
+  cache.paint({ slot: "grid", key: "0", spec: { kind: "grid", grid: gridLayout(layers, heads), filter: ALL_LINKS, theme: LIGHT_THEME, selected: null }, ratio: 1, band });
   packAttention(att);
   return att;
 }

@@ -5,6 +5,7 @@
 import type { Attention } from "./attention-payload";
 import { ENTITY_FILL_ALPHA, headColours, type Theme } from "./colours";
 import { filterMask, selectLinks, type LinkFilter, type SelectOptions } from "./links";
+import { groupThousands } from "./maths";
 import type { Measure, Scene, Shape } from "./scene";
 import { wordTexts } from "./tokens";
 
@@ -87,17 +88,38 @@ export interface HeadViewState {
   focus: TokenRef | null;
 }
 
-export function headViewScene(
-  att: Attention,
-  state: HeadViewState,
-  layout: HeadViewLayout,
-  labels: readonly string[],
-  theme: Theme,
-  options: SelectOptions = {},
-): Scene {
-  const shapes: Shape[] = [];
+let scratch = new Float32Array(0);
+/** Set while a scene composites into the scratch: still set at the next call, the last one failed midway. */
+let scratchInUse = false;
+
+/**
+ * Zeros for compositing the links per token pair, kept between scenes (the pairs used are zeroed again
+ * after each) rather than 4 MB allocated and touched afresh for every scene at 512 tokens.
+ */
+function pairScratch(size: number): Float32Array {
+  if (scratch.length < size || scratchInUse) scratch = new Float32Array(size);
+  scratchInUse = true;
+  return scratch;
+}
+
+/**
+ * The head view's links for a state, composited per token pair and in drawing order: what its scene
+ * draws that depends neither on the layout nor on the theme, so that it can be made before the page
+ * has laid the view out (the worker does, for the first state, while the page takes the payload).
+ */
+export interface HeadLinks {
+  /** Token pairs (query · tokens + key), weakest first: the strongest are drawn last, on top. */
+  pairs: Uint32Array;
+  /** Per pair, the heads' colours composited ("over", head by head) and the alpha (1–255). */
+  rgba: Uint8ClampedArray;
+  /** Links drawn, links that passed the floor and the filter, and the smallest weight drawn. */
+  count: number;
+  visible: number;
+  threshold: number;
+}
+
+export function headViewLinks(att: Attention, state: HeadViewState, options: SelectOptions = {}): HeadLinks {
   const colours = headColours(att.heads);
-  const { query: qMask, key: kMask } = filterMask(att, state.filter);
   const focus = state.focus;
   const links = selectLinks(att, state.layer, state.activeHeads, state.filter, {
     ...options,
@@ -105,6 +127,66 @@ export function headViewScene(
     key: focus?.side === "right" ? focus.index : undefined,
     floor: focus ? 0.001 : options.floor,
   });
+  // The heads' lines between the same two tokens coincide, so they are composited here (the "over"
+  // operator, head by head) into one segment per token pair: up to 16× fewer pixels to draw.
+  const n = att.tokens;
+  const acc = pairScratch(n * n * 4); // premultiplied r, g, b and alpha per pair, zero where untouched
+  const touchedPairs = new Uint32Array(links.count);
+  let pairs = 0;
+  for (let i = 0; i < links.count; i++) {
+    const pair = links.query[i] * n + links.key[i];
+    const a = Math.min(1, links.weight[i]);
+    const c = colours[links.head[i]];
+    const o = pair * 4;
+    if (acc[o + 3] === 0) touchedPairs[pairs++] = pair;
+    acc[o] = c[0] * a + acc[o] * (1 - a);
+    acc[o + 1] = c[1] * a + acc[o + 1] * (1 - a);
+    acc[o + 2] = c[2] * a + acc[o + 2] * (1 - a);
+    acc[o + 3] = a + acc[o + 3] * (1 - a);
+  }
+  // Strongest drawn last, on top; equal alphas in the order they came. One numeric sort of keys (the
+  // alpha's float32 bits, which order as the alphas in (0, 1] do, then the position: exact in a double
+  // below 2^23 pairs) without a comparator; a stable comparator sort beyond that.
+  const touched = touchedPairs.subarray(0, pairs);
+  const SHIFT = 2 ** 23;
+  const order = new Float64Array(touched.length);
+  const bits = new Uint32Array(acc.buffer);
+  for (let i = 0; i < touched.length; i++) order[i] = bits[touched[i] * 4 + 3] * SHIFT + i;
+  const fast = touched.length < SHIFT;
+  if (fast) order.sort();
+  else order.set(Array.from(order.keys()).sort((i, j) => acc[touched[i] * 4 + 3] - acc[touched[j] * 4 + 3]));
+  const sorted = new Uint32Array(touched.length);
+  const rgba = new Uint8ClampedArray(touched.length * 4);
+  for (let i = 0; i < touched.length; i++) {
+    const pair = touched[fast ? order[i] % SHIFT : order[i]], o = pair * 4, alpha = acc[o + 3], j = i * 4;
+    sorted[i] = pair;
+    rgba[j] = acc[o] / alpha;
+    rgba[j + 1] = acc[o + 1] / alpha;
+    rgba[j + 2] = acc[o + 2] / alpha;
+    rgba[j + 3] = Math.max(1, Math.round(alpha * 255));
+  }
+  for (let i = 0; i < touched.length; i++) {
+    const o = touched[i] * 4;
+    acc[o] = acc[o + 1] = acc[o + 2] = acc[o + 3] = 0;
+  }
+  scratchInUse = false;
+  return { pairs: sorted, rgba, count: links.count, visible: links.visible, threshold: links.threshold };
+}
+
+/** The head view of `state`; `links` made beforehand for the same state (headViewLinks) are used as they are. */
+export function headViewScene(
+  att: Attention,
+  state: HeadViewState,
+  layout: HeadViewLayout,
+  labels: readonly string[],
+  theme: Theme,
+  options: SelectOptions = {},
+  links: HeadLinks = headViewLinks(att, state, options),
+): Scene {
+  const shapes: Shape[] = [];
+  const colours = headColours(att.heads);
+  const { query: qMask, key: kMask } = filterMask(att, state.filter);
+  const focus = state.focus;
 
   // Entity rows and the sentence boundary, behind everything.
   const entityTop = rowCentre(layout, att.numWords) - layout.rowHeight / 2;
@@ -123,46 +205,17 @@ export function headViewScene(
     shapes.push({ kind: "lines", colour: theme.muted, alpha: 0.8, width: 1, xy: Float32Array.of(layout.leftBoxes, y, layout.x0, y, layout.x1, y, layout.width - 2, y) });
   }
 
-  // Links. The heads' lines between the same two tokens coincide, so they are composited here (the
-  // "over" operator, head by head) into one segment per token pair: up to 16× fewer pixels to draw.
-  const n = att.tokens;
-  const acc = new Float32Array(n * n * 4); // premultiplied r, g, b and alpha per pair
-  const touched: number[] = [];
-  for (let i = 0; i < links.count; i++) {
-    const pair = links.query[i] * n + links.key[i];
-    const a = Math.min(1, links.weight[i]);
-    const c = colours[links.head[i]];
-    const o = pair * 4;
-    if (acc[o + 3] === 0) touched.push(pair);
-    acc[o] = c[0] * a + acc[o] * (1 - a);
-    acc[o + 1] = c[1] * a + acc[o + 1] * (1 - a);
-    acc[o + 2] = c[2] * a + acc[o + 2] * (1 - a);
-    acc[o + 3] = a + acc[o + 3] * (1 - a);
-  }
-  // Strongest drawn last, on top; equal alphas in the order they came. One numeric sort of keys (the
-  // alpha's float32 bits, which order as the alphas in (0, 1] do, then the position: exact in a double
-  // below 2^23 pairs) without a comparator; a stable comparator sort beyond that.
-  const SHIFT = 2 ** 23;
-  const order = new Float64Array(touched.length);
-  const bits = new Uint32Array(acc.buffer);
-  for (let i = 0; i < touched.length; i++) order[i] = bits[touched[i] * 4 + 3] * SHIFT + i;
-  const fast = touched.length < SHIFT;
-  if (fast) order.sort();
-  else order.set(Array.from(order.keys()).sort((i, j) => acc[touched[i] * 4 + 3] - acc[touched[j] * 4 + 3]));
-  const xy = new Float32Array(touched.length * 4);
-  const rgba = new Uint8ClampedArray(touched.length * 4);
-  for (let i = 0; i < touched.length; i++) {
-    const pair = touched[fast ? order[i] % SHIFT : order[i]], o = pair * 4, alpha = acc[o + 3], j = i * 4;
+  // Links: one segment per token pair, from the query's row on the left to the key's on the right.
+  const n = att.tokens, pairs = links.pairs;
+  const xy = new Float32Array(pairs.length * 4);
+  for (let i = 0; i < pairs.length; i++) {
+    const j = i * 4;
     xy[j] = layout.x0;
-    xy[j + 1] = rowCentre(layout, Math.floor(pair / n));
+    xy[j + 1] = rowCentre(layout, Math.floor(pairs[i] / n));
     xy[j + 2] = layout.x1;
-    xy[j + 3] = rowCentre(layout, pair % n);
-    rgba[j] = acc[o] / alpha;
-    rgba[j + 1] = acc[o + 1] / alpha;
-    rgba[j + 2] = acc[o + 2] / alpha;
-    rgba[j + 3] = Math.max(1, Math.round(alpha * 255));
+    xy[j + 3] = rowCentre(layout, pairs[i] % n);
   }
-  if (touched.length) shapes.push({ kind: "segments", width: focus ? 1.5 : 1, xy, rgba });
+  if (pairs.length) shapes.push({ kind: "segments", width: focus ? 1.5 : 1, xy, rgba: links.rgba });
 
   // Per-head boxes on the opposite column: how much the focused token attends to (or is attended by) each.
   if (focus) {
@@ -188,7 +241,7 @@ export function headViewScene(
   }
   const scene: Scene = { width: layout.width, height: layout.height, background: theme.background, shapes };
   if (links.visible > links.count) {
-    scene.notice = `Showing the strongest ${links.count.toLocaleString("en")} of ${links.visible.toLocaleString("en")} links (weight ≥ ${links.threshold.toFixed(3)}); hover a token to see all of its links.`;
+    scene.notice = `Showing the strongest ${groupThousands(links.count)} of ${groupThousands(links.visible)} links (weight ≥ ${links.threshold.toFixed(3)}); hover a token to see all of its links.`;
   }
   return scene;
 }

@@ -89,6 +89,76 @@ export interface SelectOptions {
 export const DEFAULT_FLOOR = 0.01;
 export const DEFAULT_BUDGET = 40_000;
 
+/** Links found so far (pass 1 of selectLinks): growing columns and a histogram of their weights. */
+class Found {
+  cap = 1024;
+  count = 0;
+  head = new Uint8Array(this.cap);
+  query = new Uint16Array(this.cap);
+  key = new Uint16Array(this.cap);
+  weight = new Float32Array(this.cap);
+  readonly hist = new Uint32Array(BINS);
+  constructor(readonly floor: number) {}
+
+  add(h: number, q: number, k: number, w: number): void {
+    if (this.count === this.cap) this.grow();
+    const i = this.count++;
+    this.head[i] = h;
+    this.query[i] = q;
+    this.key[i] = k;
+    this.weight[i] = w;
+    this.hist[binOf(w, this.floor)]++;
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    const head = new Uint8Array(this.cap), query = new Uint16Array(this.cap), key = new Uint16Array(this.cap), weight = new Float32Array(this.cap);
+    head.set(this.head);
+    query.set(this.query);
+    key.set(this.key);
+    weight.set(this.weight);
+    this.head = head;
+    this.query = query;
+    this.key = key;
+    this.weight = weight;
+  }
+}
+
+const BINS = 4096;
+
+/** A weight's bin of the histogram from `floor` to 1. */
+function binOf(w: number, floor: number): number {
+  return Math.min(BINS - 1, Math.floor(((Math.min(w, 1) - floor) / (1 - floor + 1e-9)) * BINS));
+}
+
+/**
+ * The hot loops of pass 1, for one head: kept links (a sparse payload's rows) or every weight (a
+ * dense one). At module level, not closures made per call, so that the engine's optimised code for
+ * them (from the worker's warm-up, or the last layer) serves the next call.
+ */
+function findSparse(found: Found, h: number, rows: { start: Uint32Array; keys: Uint16Array; values: Float32Array }, q0: number, q1: number, k0: number, k1: number, qMask: boolean[], kMask: boolean[], allowed: ((q: number, k: number) => boolean) | null): void {
+  const { start, keys, values } = rows, floor = found.floor;
+  for (let q = q0; q < q1; q++) {
+    if (!qMask[q]) continue;
+    for (let i = start[q], end = start[q + 1]; i < end; i++) {
+      const k = keys[i], w = values[i];
+      if (k >= k0 && k < k1 && w >= floor && kMask[k] && (allowed === null || allowed(q, k))) found.add(h, q, k, w);
+    }
+  }
+}
+
+function findDense(found: Found, h: number, m: Float32Array, n: number, q0: number, q1: number, k0: number, k1: number, qMask: boolean[], kMask: boolean[], allowed: ((q: number, k: number) => boolean) | null): void {
+  const floor = found.floor;
+  for (let q = q0; q < q1; q++) {
+    if (!qMask[q]) continue;
+    const row = q * n;
+    for (let k = k0; k < k1; k++) {
+      const w = m[row + k];
+      if (w >= floor && kMask[k] && (allowed === null || allowed(q, k))) found.add(h, q, k, w);
+    }
+  }
+}
+
 /**
  * The links of one layer to draw: active heads, allowed by the filter, at least `floor`, and when more
  * than `budget` pass, only the strongest (threshold found from a 4096-bin histogram, then ties cut).
@@ -100,58 +170,23 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
   const { allowed, query: qMask, key: kMask } = filterMask(att, filter);
   const q0 = options.query ?? 0, q1 = options.query !== undefined ? options.query + 1 : n;
   const k0 = options.key ?? 0, k1 = options.key !== undefined ? options.key + 1 : n;
-  const bins = 4096;
-  const hist = new Uint32Array(bins);
-  const binOf = (w: number) => Math.min(bins - 1, Math.floor(((Math.min(w, 1) - floor) / (1 - floor + 1e-9)) * bins));
-  const heads: number[] = [];
-  activeHeads.forEach((on, h) => on && h < att.heads && heads.push(h));
   const everything = filter.pair === "all" && Object.values(filter.blocks).every(Boolean);
   // Pass 1, once over the weights: the links that pass the floor, the filter and the focus (a sparse
   // payload's kept links read as they are, in the same [head][query][key] order), and their histogram.
-  let cap = 1024, visible = 0;
-  let fh = new Uint8Array(cap), fq = new Uint16Array(cap), fk = new Uint16Array(cap), fw = new Float32Array(cap);
-  const add = (h: number, q: number, k: number, w: number) => {
-    if (visible === cap) {
-      cap *= 2;
-      const grow = <T extends Uint8Array | Uint16Array | Float32Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(cap);
-        b.set(a);
-        return b;
-      };
-      fh = grow(fh), fq = grow(fq), fk = grow(fk), fw = grow(fw);
-    }
-    fh[visible] = h, fq[visible] = q, fk[visible] = k, fw[visible] = w;
-    visible++;
-    hist[binOf(w)]++;
-  };
-  for (const h of heads) {
+  const found = new Found(floor);
+  for (let h = 0; h < att.heads; h++) {
+    if (!activeHeads[h]) continue;
     const sparse = floor > 0 ? att.sparseRows(layer, h) : null; // a floor of 0 keeps zero weights too
-    if (sparse) {
-      const { start, keys, values } = sparse;
-      for (let q = q0; q < q1; q++) {
-        if (!qMask[q]) continue;
-        for (let i = start[q], end = start[q + 1]; i < end; i++) {
-          const k = keys[i], w = values[i];
-          if (k >= k0 && k < k1 && w >= floor && kMask[k] && (everything || allowed(q, k))) add(h, q, k, w);
-        }
-      }
-      continue;
-    }
-    const m = att.matrix(layer, h);
-    for (let q = q0; q < q1; q++) {
-      if (!qMask[q]) continue;
-      const row = q * n;
-      for (let k = k0; k < k1; k++) {
-        const w = m[row + k];
-        if (w >= floor && kMask[k] && (everything || allowed(q, k))) add(h, q, k, w);
-      }
-    }
+    if (sparse) findSparse(found, h, sparse, q0, q1, k0, k1, qMask, kMask, everything ? null : allowed);
+    else findDense(found, h, att.matrix(layer, h), n, q0, q1, k0, k1, qMask, kMask, everything ? null : allowed);
   }
+  const visible = found.count, hist = found.hist;
+  const { head: fh, query: fq, key: fk, weight: fw } = found;
   let cutBin = 0;
   let keepInCutBin = Infinity;
   if (visible > budget) {
     let acc = 0;
-    for (let b = bins - 1; b >= 0; b--) {
+    for (let b = BINS - 1; b >= 0; b--) {
       if (acc + hist[b] >= budget) {
         cutBin = b;
         keepInCutBin = budget - acc;
@@ -175,7 +210,7 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
   // Pass 2, over the links found: keep those above the cut, and as many in the cut bin as the budget leaves.
   for (let j = 0; j < visible; j++) {
     const w = fw[j];
-    const b = binOf(w);
+    const b = binOf(w, floor);
     if (b < cutBin) continue;
     if (b === cutBin) {
       if (inCut >= keepInCutBin) continue;

@@ -22,3 +22,16 @@ export function tickLabels(step: number, count: number): string[] {
     return d === 0 ? String(whole) : `${whole}.${String(frac).padStart(d, "0")}`;
   });
 }
+
+/**
+ * A whole number with commas between groups of three digits ("40,000"), as toLocaleString("en")
+ * writes it, without Intl: the first Intl call in a worker loads locale data (over 10 ms, in the
+ * middle of a first render).
+ */
+export function groupThousands(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString("en");
+  const digits = String(Math.abs(n));
+  let out = "";
+  for (let i = 0; i < digits.length; i++) out += (i > 0 && (digits.length - i) % 3 === 0 ? "," : "") + digits[i];
+  return n < 0 ? `-${out}` : out;
+}

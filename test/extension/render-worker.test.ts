@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { decodeAttentionPayload, decodeOrThrow, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
 import { packAttention, unpackAttention } from "../../kernel/portable/attention-transfer";
 import { DARK_THEME, LIGHT_THEME } from "../../kernel/portable/colours";
-import { headViewLayout, headViewScene, type HeadViewState } from "../../kernel/portable/head-view";
+import { headViewLayout, headViewLinks, headViewScene, type HeadViewState } from "../../kernel/portable/head-view";
 import { ALL_LINKS } from "../../kernel/portable/links";
 import { gridLayout, modelGridScene } from "../../kernel/portable/model-view";
 import { fill, paintShapes } from "../../kernel/portable/raster";
@@ -172,6 +172,42 @@ test("worker: a band's pixels are the whole scene's rows, byte for byte (head vi
   const px = whole(gridScene, 1);
   assert.deepEqual(g.image.rgba, px.rgba, "the grid's pixels");
   assert.deepEqual(g.image.texts, gridScene.shapes.filter((s) => s.kind === "text"));
+});
+
+test("scene cache: the first view's links made ahead (as the worker does after a load) give the scene made without them", () => {
+  const att = decodeOrThrow(payload(2, 4, 90, 30_000)), labels = tokenLabels(att);
+  const first: HeadViewState = { layer: 0, activeHeads: [true, true, true, true], filter: { blocks: { ...ALL_LINKS.blocks }, pair: "all" }, focus: null };
+  const ahead = new SceneCache(att, labels), plain = new SceneCache(att, labels);
+  ahead.prepare();
+  for (const [i, layout] of [headViewLayout(labels, att.heads, measure), headViewLayout(labels, att.heads, measure, { rowHeight: 9 })].entries()) {
+    for (const [j, theme] of [LIGHT_THEME, DARK_THEME].entries()) {
+      const spec = { kind: "head" as const, state: first, layout, theme };
+      const req: PaintRequest = { slot: "head", key: `${i}.${j}`, spec, ratio: 1, band: { top: 40, height: 500 } };
+      const got = ahead.paint(req), want = plain.paint(req);
+      assert.deepEqual(got.rgba, want.rgba, `layout ${i}, theme ${j}: pixels`);
+      assert.deepEqual(got.texts, want.texts);
+      assert.equal(got.notice, want.notice);
+      assert.deepEqual(ahead.scene(req), headViewScene(att, first, layout, labels, theme));
+    }
+  }
+});
+
+test("head view links: a state's links are the same whatever was composited before (the shared scratch is left zeroed)", () => {
+  const att = decodeOrThrow(payload(3, 4, 70));
+  const states: HeadViewState[] = [
+    { layer: 2, activeHeads: [true, false, true, true], filter: ALL_LINKS, focus: null },
+    { layer: 0, activeHeads: [true, true, true, true], filter: ALL_LINKS, focus: { side: "right", index: 5 } },
+    { layer: 1, activeHeads: [false, true, false, true], filter: ALL_LINKS, focus: null },
+  ];
+  const first = states.map((s) => headViewLinks(att, s));
+  // Other token counts in between: a larger scratch, then a smaller payload's pairs.
+  const other = decodeOrThrow(payload(1, 2, 150)), otherLabels = tokenLabels(other);
+  headViewScene(other, { layer: 0, activeHeads: [true, true], filter: ALL_LINKS, focus: null }, headViewLayout(otherLabels, 2, measure), otherLabels, LIGHT_THEME);
+  for (const [i, s] of [...states].reverse().entries()) assert.deepEqual(headViewLinks(att, s), first[states.length - 1 - i], `state ${states.indexOf(s)}`);
+  for (const l of first) {
+    assert.ok(l.pairs.length > 10 && l.rgba.length === 4 * l.pairs.length);
+    for (let i = 1; i < l.pairs.length; i++) assert.ok(l.rgba[4 * i + 3] >= l.rgba[4 * i - 1], "weakest first");
+  }
 });
 
 test("worker: the warm-up runs every step on its small payload", () => {

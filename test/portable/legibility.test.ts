@@ -17,7 +17,7 @@ import { pairLayout, pairScene, pairTitle } from "../../kernel/portable/token-vi
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { staticScene } from "../../kernel/display/attention-image";
 import { measureBitmap } from "../../kernel/portable/raster";
-import { tickLabels } from "../../kernel/portable/maths";
+import { groupThousands, tickLabels } from "../../kernel/portable/maths";
 import { attention, measure } from "./synthetic";
 
 // JupyterLab 4's values (theme-light-extension, theme-dark-extension).
@@ -150,4 +150,9 @@ test("axis ticks: every tick of an axis has the step's decimals, correctly round
   const a = attention({ layers: 2, heads: 2, words: Array.from({ length: n }, (_, i) => `t${i}`), entities: [], boundary: null, weights: new Float32Array(2 * 2 * n * n).fill(1 / n) });
   const texts = pairScene(a, 0, 1, tokenLabels(a), LIGHT_THEME).shapes.filter((x): x is Text => x.kind === "text").map((x) => x.text);
   for (const t of ["0.0000", "0.0125", "0.0250", "0.0375", "0.0500"]) assert.ok(texts.includes(t), `tick ${t} in ${texts}`);
+});
+
+test("counts in notices: digits grouped by three, as toLocaleString(\"en\") writes them", () => {
+  for (const n of [0, 7, 999, 1000, 40_000, 123_456, 1_000_000, 9_876_543_210, -1234, Number.MAX_SAFE_INTEGER]) assert.equal(groupThousands(n), n.toLocaleString("en"), String(n));
+  assert.equal(groupThousands(1234.5), (1234.5).toLocaleString("en"));
 });
