@@ -6,7 +6,8 @@
  *   npm run bench:attention                        (after scripts/setup.sh; builds first)
  *   node lib/bench/attention-render.js [--runs=5] [--layers=24 --heads=16 --tokens=128] [--no-bertviz]
  *   node lib/bench/attention-render.js --layers=12 --heads=12 --tokens=512 --no-bertviz   (full length)
- *   add --main-thread to decode and paint on the page's main thread (the widget's path without a Worker)
+ *   add --main-thread to decode and paint on the page's main thread (the widget's path without a Worker),
+ *   --no-helper for one worker without the second that paints the lower part of large bands
  *   … --dense: the payload without the byte budget (every weight, version 1), for a before/after on one machine
  *
  * lukelab: the extension's own modules (lib/labextension-src, as ES modules) in a bare page, on the
@@ -43,6 +44,8 @@ const WITH_BERTVIZ = !process.argv.includes("--no-bertviz");
 const DENSE = process.argv.includes("--dense");
 /** Decode and paint on the main thread, as the widget does where there is no Worker (and did before the worker). */
 const MAIN_THREAD = process.argv.includes("--main-thread");
+/** Without the helper worker that paints the lower part of large bands (renderer.ts). */
+const NO_HELPER = process.argv.includes("--no-helper");
 const WORK = join(ROOT, "test", ".work", "bench-attention");
 const CDN = join(ROOT, "test", ".work", "bench-cdn");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -97,9 +100,9 @@ import { HeadPane } from "/extension/attention/head-pane.js";
 import { createRenderer, startRenderWorker } from "/extension/attention/renderer.js";
 import { initialState } from "/extension/attention/state.js";
 const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-window.bench = async (mainThread) => {
+window.bench = async (mainThread, helper) => {
   // As in JupyterLab (extension/index.ts), the worker starts with the page, before any output comes.
-  if (!mainThread) await startRenderWorker();
+  if (!mainThread) await startRenderWorker({ helper });
   const text = await (await fetch("/payload.json")).text();
   await frame();
   const longTasks = [];
@@ -133,7 +136,7 @@ window.bench = async (mainThread) => {
   const tAsked = performance.now();
   await done;
   const drawn = performance.now();
-  const phases = { "load (decode in the worker and the copy to the page)": tDecode - t0, "of which decode": renderer.timings.decode, "of which received": renderer.timings.receive ?? 0, "of which scene": Number(canvas.dataset.sceneMs), "of which raster": Number(canvas.dataset.rasterMs), "labels and pane": tPanes - tDecode, "layout and request": tAsked - tPanes, "until the pixels are put": drawn - tAsked };
+  const phases = { "load (decode in the worker and the copy to the page)": tDecode - t0, "of which decode": renderer.timings.decode, "of which received": renderer.timings.receive ?? 0, "of which scene": Number(canvas.dataset.sceneMs), "of which raster": Number(canvas.dataset.rasterMs), "of which the worker's own rows (with a helper)": Number(canvas.dataset.ownRowsMs), "rows the helper painted": Number(canvas.dataset.helperRows), "labels and pane": tPanes - tDecode, "layout and request": tAsked - tPanes, "until the pixels are put": drawn - tAsked };
   await frame();
   const render = performance.now() - t0;
   const hovers = [];
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${server.origin}/`);
       await page.waitForFunction(() => typeof (globalThis as any).bench === "function");
-      ours.push(await page.evaluate((main) => (globalThis as any).bench(main), MAIN_THREAD));
+      ours.push(await page.evaluate(([main, helper]) => (globalThis as any).bench(main, helper), [MAIN_THREAD, !NO_HELPER]));
       await page.close();
     }
     const d3 = variants.length ? readFileSync(join(CDN, "node_modules", "d3", "dist", "d3.min.js"), "utf8") + "\n;window.__d3loaded = performance.now();" : "";
@@ -345,7 +348,7 @@ async function main(): Promise<void> {
     console.log(`BertViz, ${b.variant}: ${b.failed ? `failed: ${b.failed}` : `${b.svgLines} SVG lines`}; its Python side took ${b.pythonSeconds.toFixed(1)} s`);
   }
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (MAIN_THREAD ? "-main-thread" : "");
+  const name = (LAYERS === 24 && HEADS === 16 && TOKENS === 128 ? "attention-render" : `attention-render-${LAYERS}x${HEADS}x${TOKENS}`) + (DENSE ? "-dense" : "") + (MAIN_THREAD ? "-main-thread" : "") + (NO_HELPER ? "-no-helper" : "");
   writeFileSync(join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(result, null, 2) + "\n");
 }
 

@@ -123,7 +123,8 @@ export function requestBand(host: Host, canvas: HTMLCanvasElement, slot: string,
  * Asks the renderer for `req` and puts the answer on `canvas`. While the newest request is unanswered
  * the canvas has `data-pending`; `data-band` says the rows last put (CSS pixels), `data-paint-ms`
  * the time from the request to the pixels on the canvas, `data-scene-ms` and `data-raster-ms` the
- * renderer's time building the scene and rasterising the band.
+ * renderer's time building the scene and rasterising the band; for the rows in sight,
+ * `data-helper-rows` the rows the helper worker painted and `data-own-rows-ms` the worker's own part.
  */
 export function requestPaint(host: Host, canvas: HTMLCanvasElement, req: PaintRequest, font: () => string, after?: (image: BandImage) => void): void {
   const t0 = performance.now(), id = String(++requests);
@@ -138,6 +139,11 @@ export function requestPaint(host: Host, canvas: HTMLCanvasElement, req: PaintRe
         canvas.dataset.paintMs = (performance.now() - t0).toFixed(2);
         canvas.dataset.sceneMs = (image.sceneMs ?? 0).toFixed(1);
         canvas.dataset.rasterMs = (image.rasterMs ?? 0).toFixed(1);
+        // Rows in sight (a margin's slot has a part after "-": requestBand): how the helper shared them.
+        if (!req.slot.includes("-")) {
+          canvas.dataset.helperRows = String(image.helperRows ?? 0);
+          canvas.dataset.ownRowsMs = (image.ownRowsMs ?? 0).toFixed(1);
+        }
         after?.(image);
         host.onPixels(req.slot, image.notice);
       } catch (e) {

@@ -54,6 +54,10 @@ export interface BandImage {
   /** Time spent building the scene (0: kept from the last request) and rasterising the band, ms. */
   sceneMs?: number;
   rasterMs?: number;
+  /** Rows of the band painted by the helper worker (render-worker.ts), if it had any; waiting for them is in rasterMs. */
+  helperRows?: number;
+  /** With a helper: the time this worker took for its own rows. */
+  ownRowsMs?: number;
 }
 
 /** Largest backing-store side; taller views are drawn at a lower pixel ratio. */
@@ -63,25 +67,93 @@ export function canvasRatio(width: number, height: number, ratio: number): numbe
   return Math.max(0.25, Math.min(ratio, MAX_SIDE / Math.max(width, height, 1)));
 }
 
+/** Which rows of which canvas a band is, in device pixels. */
+export interface BandPlan {
+  /** The pixel ratio used (canvasRatio). */
+  ratio: number;
+  canvasWidth: number;
+  canvasHeight: number;
+  top: number;
+  rows: number;
+}
+
+export function bandPlan(scene: Scene, ratio: number, band: Band | null): BandPlan {
+  const r = canvasRatio(scene.width, scene.height, ratio);
+  const canvasWidth = Math.ceil(scene.width * r), canvasHeight = Math.ceil(scene.height * r);
+  const top = band ? Math.max(0, Math.min(canvasHeight - 1, Math.floor(band.top * r))) : 0;
+  const rows = band ? Math.max(1, Math.min(canvasHeight - top, Math.ceil(band.height * r))) : canvasHeight;
+  return { ratio: r, canvasWidth, canvasHeight, top, rows };
+}
+
+/** What painting rows needs of a scene: its texts are drawn by the page. */
+export type RowsScene = Pick<Scene, "width" | "height" | "background" | "shapes">;
+
+/** Rows `top` to `top + rows` (device pixels) of the scene at `ratio` into `rgba` (`width` × `rows`): background, lines, fills, images. */
+export function paintRows(scene: RowsScene, ratio: number, width: number, top: number, rows: number, rgba: Uint8ClampedArray): void {
+  const px = { width, height: rows, rgba };
+  fill(px, scene.background);
+  paintShapes(px, scene.shapes, ratio, top);
+}
+
 /**
  * The rows `band` (CSS pixels; none: every row) of `scene` at `ratio`: background, lines, fills and
  * images rasterised, texts listed. Its pixels are those rows of the whole image (raster.ts).
  * `reuse` is a buffer of the right size to paint into (the page reuses one per canvas).
  */
 export function bandImage(scene: Scene, ratio: number, band: Band | null, reuse?: Uint8ClampedArray): BandImage {
-  const r = canvasRatio(scene.width, scene.height, ratio);
-  const canvasWidth = Math.ceil(scene.width * r), canvasHeight = Math.ceil(scene.height * r);
-  const top = band ? Math.max(0, Math.min(canvasHeight - 1, Math.floor(band.top * r))) : 0;
-  const rows = band ? Math.max(1, Math.min(canvasHeight - top, Math.ceil(band.height * r))) : canvasHeight;
-  const size = canvasWidth * rows * 4;
+  const plan = bandPlan(scene, ratio, band);
+  const size = plan.canvasWidth * plan.rows * 4;
   const rgba = reuse && reuse.length === size ? reuse : new Uint8ClampedArray(size);
-  const px = { width: canvasWidth, height: rows, rgba };
-  fill(px, scene.background);
-  paintShapes(px, scene.shapes, r, top);
+  paintRows(scene, plan.ratio, plan.canvasWidth, plan.top, plan.rows, rgba);
+  return planImage(scene, plan, rgba);
+}
+
+/** A band's image from its plan and its pixels (all rows painted): the texts near it listed. */
+export function planImage(scene: Scene, plan: BandPlan, rgba: Uint8ClampedArray): BandImage {
+  const { ratio: r, canvasWidth, canvasHeight, top, rows } = plan;
   // Texts more than a line away from the band are skipped.
   const from = top / r, to = (top + rows) / r;
   const texts = scene.shapes.filter((s): s is TextShape => s.kind === "text" && !(s.y + s.size < from || s.y - s.size > to));
   return { width: scene.width, height: scene.height, ratio: r, canvasWidth, canvasHeight, top, rows, rgba, texts, notice: scene.notice, whole: top === 0 && rows === canvasHeight };
+}
+
+/** Below this much estimated line work (pixel steps) a band is painted by one thread: splitting would not pay. */
+export const SPLIT_MIN_STEPS = 200_000;
+
+/**
+ * Where to cut a band so that two threads paint it in about the same time: the row (counted from the
+ * band's top) above which about half of the band's line work lies, or 0 when the band is not worth
+ * splitting. A line walks its longer side one pixel a step (a steep one a row a step, a flat one a
+ * column), its steps spread over the rows it spans; fills and images are cheap next to thousands of lines.
+ */
+export function splitRow(scene: RowsScene, plan: BandPlan): number {
+  const { ratio: k, top, rows } = plan;
+  if (rows < 32) return 0;
+  const work = new Float64Array(rows + 1);
+  let total = 0;
+  const segment = (ax: number, ay: number, bx: number, by: number, passes: number) => {
+    const y0 = Math.floor(Math.min(ay, by) * k), y1 = Math.ceil(Math.max(ay, by) * k) + passes;
+    const r0 = Math.max(0, y0 - top), r1 = Math.min(rows, y1 - top);
+    if (r1 <= r0) return;
+    // Its steps (the longer side, in pixels) spread evenly over the rows it spans.
+    const perRow = (passes * Math.max(Math.abs(bx - ax), Math.abs(by - ay)) * k) / (y1 - y0);
+    work[r0] += perRow;
+    work[r1] -= perRow;
+    total += perRow * (r1 - r0);
+  };
+  for (const s of scene.shapes) {
+    if (s.kind !== "lines" && s.kind !== "segments" && s.kind !== "polyline") continue;
+    const passes = Math.max(1, Math.round(s.width * k * 0.75)), step = s.kind === "polyline" ? 2 : 4;
+    for (let i = 0; i + 3 < s.xy.length; i += step) segment(s.xy[i], s.xy[i + 1], s.xy[i + 2], s.xy[i + 3], passes);
+  }
+  if (total < SPLIT_MIN_STEPS) return 0;
+  let acc = 0, perRow = 0;
+  for (let r = 0; r < rows; r++) {
+    perRow += work[r];
+    acc += perRow;
+    if (acc >= total / 2) return Math.max(1, Math.min(rows - 1, r + 1));
+  }
+  return 0;
 }
 
 export function buildScene(att: Attention, labels: readonly string[], spec: SceneSpec, links?: HeadLinks): Scene {

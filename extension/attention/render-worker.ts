@@ -11,13 +11,14 @@
  * pay for code running for the first time.
  */
 import { decodeAttentionPayload, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
-import { packAttention } from "../../kernel/portable/attention-transfer";
+import { forTransfer, packAttention } from "../../kernel/portable/attention-transfer";
 import { LIGHT_THEME } from "../../kernel/portable/colours";
 import { headViewLayout } from "../../kernel/portable/head-view";
 import { ALL_LINKS } from "../../kernel/portable/links";
 import { gridLayout } from "../../kernel/portable/model-view";
 import { tokenLabels } from "../../kernel/portable/tokens";
-import { SceneCache, type BandImage, type PaintRequest } from "./render-core";
+import type { Scene } from "../../kernel/portable/scene";
+import { bandImage, bandPlan, paintRows, planImage, SceneCache, splitRow, type BandImage, type BandPlan, type PaintRequest, type RowsScene } from "./render-core";
 
 /** Messages for one output's views: `id` names the output (one worker serves every output of the page). */
 export type ToWorker = { id: number } & ({ type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest } | { type: "drop" });
@@ -28,10 +29,37 @@ export type FromWorker =
   | { type: "failed"; id: number; seq: number; slot: string; message: string }
   | { type: "dropped"; id: number; seq: number; slot: string };
 
+/**
+ * The page's set-up messages: to the worker, a port to a second worker that paints part of a large
+ * band (null: that worker is gone); to that second worker, the port it is asked on.
+ */
+export type Control = { type: "helper"; port: Port | null } | { type: "serve"; port: Port };
+
+/** A MessagePort, as far as it is used here (the Node tests pass worker_threads' ports). */
+export interface Port {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  onmessage: ((e: { data: unknown }) => void) | null;
+}
+
+/** Rows of a band asked of the helper: the scene comes with the first request for it (then its key). */
+export interface RowsJob {
+  job: number;
+  key: string;
+  scene?: RowsScene;
+  ratio: number;
+  width: number;
+  top: number;
+  rows: number;
+}
+export type RowsAnswer = { job: number; rgba: Uint8ClampedArray } | { job: number; error: string };
+
+/** Scenes the helper keeps (and the worker counts as kept, in the same order): the last few. */
+const HELPER_SCENES = 4;
+
 /** The worker's global scope, as far as it is used here (no DOM types: the Node tests compile this). */
 interface Scope {
   postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
-  onmessage: ((e: { data: ToWorker }) => void) | null;
+  onmessage: ((e: { data: ToWorker | Control }) => void) | null;
 }
 
 type Paint = Extract<ToWorker, { type: "paint" }>;
@@ -61,12 +89,17 @@ export function workerHandler(
   post: Scope["postMessage"],
   later?: (fn: () => void, delayMs?: number) => void,
   now: () => number = () => performance.now(),
-): (message: ToWorker) => void {
+): (message: ToWorker | Control) => void {
   const caches = new Map<number, SceneCache>();
   const queue: (Paint | Load)[] = [];
   let scheduled = false;
   let waking = false;
   let lastInSight = -Infinity;
+  // The helper (a second worker) and the keys of the scenes it keeps, oldest first; the band it is painting part of.
+  let helper: Port | null = null;
+  let helperKeys: string[] = [];
+  let jobs = 0;
+  let split: { job: number; m: Paint; scene: Scene; plan: BandPlan; cut: number; rgba: Uint8ClampedArray; t0: number; sceneMs: number; ownRowsMs: number } | null = null;
   const schedule = () => {
     if (later && !scheduled) {
       scheduled = true;
@@ -85,6 +118,8 @@ export function workerHandler(
   };
   const run = () => {
     scheduled = false;
+    // A band shared with the helper holds the queue until the helper's rows come back.
+    if (split) return;
     const next = takeNext();
     let busy = next !== undefined;
     if (next?.type === "paint") paint(next);
@@ -114,16 +149,72 @@ export function workerHandler(
     if (m.type === "paint" && !isMargin(m)) dropBefore(best, m.id, isMargin);
     return queue.splice(queue.indexOf(m), 1)[0];
   };
+  const failed = (m: Paint, e: unknown) => post({ type: "failed", id: m.id, seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
   const paint = (m: Paint) => {
     const t0 = performance.now();
     try {
       const cache = caches.get(m.id);
       if (!cache) throw new Error("no payload loaded");
-      const image = cache.paint(m.req);
+      const scene = cache.scene(m.req);
+      const sceneMs = performance.now() - t0;
+      if (helper && later && !isMargin(m)) {
+        // Rows in sight with enough lines are cut where half their work lies: the rows below go to
+        // the helper (with the scene, unless it kept it), those above are painted here meanwhile.
+        // Margins are not: nobody waits for them, and a second busy thread slows the page's own.
+        const plan = bandPlan(scene, m.req.ratio, m.req.band);
+        const cut = splitRow(scene, plan);
+        if (cut > 0) return shareBand(m, scene, plan, cut, t0, sceneMs);
+      }
+      const image: BandImage = { ...bandImage(scene, m.req.ratio, m.req.band), sceneMs, rasterMs: performance.now() - t0 - sceneMs };
       post({ type: "painted", id: m.id, seq: m.seq, slot: m.req.slot, image, ms: performance.now() - t0 }, [image.rgba.buffer as ArrayBuffer]);
     } catch (e) {
-      post({ type: "failed", id: m.id, seq: m.seq, slot: m.req.slot, message: e instanceof Error ? e.message : String(e) });
+      failed(m, e);
     }
+  };
+  const shareBand = (m: Paint, scene: Scene, plan: BandPlan, cut: number, t0: number, sceneMs: number) => {
+    const key = `${m.id}\u0000${m.req.key}`;
+    const kept = helperKeys.indexOf(key);
+    if (kept >= 0) helperKeys.splice(kept, 1);
+    helperKeys.push(key);
+    if (helperKeys.length > HELPER_SCENES) helperKeys.shift();
+    const job: RowsJob = { job: ++jobs, key, ratio: plan.ratio, width: plan.canvasWidth, top: plan.top + cut, rows: plan.rows - cut };
+    if (kept < 0) job.scene = { width: scene.width, height: scene.height, background: scene.background, shapes: scene.shapes.filter((x) => x.kind !== "text") };
+    helper!.postMessage(job);
+    const rgba = new Uint8ClampedArray(plan.canvasWidth * plan.rows * 4);
+    const own = performance.now();
+    paintRows(scene, plan.ratio, plan.canvasWidth, plan.top, cut, rgba.subarray(0, plan.canvasWidth * cut * 4));
+    split = { job: job.job, m, scene, plan, cut, rgba, t0, sceneMs, ownRowsMs: performance.now() - own };
+  };
+  /** The helper's rows came (or it failed, or is gone: rows null), so the band is whole: sent to the page. */
+  const finishBand = (rows: Uint8ClampedArray | null) => {
+    const b = split!;
+    split = null;
+    const { plan, cut } = b;
+    try {
+      const below = b.rgba.subarray(plan.canvasWidth * cut * 4);
+      if (rows && rows.length === below.length) below.set(rows);
+      else paintRows(b.scene, plan.ratio, plan.canvasWidth, plan.top + cut, plan.rows - cut, below);
+      const image: BandImage = { ...planImage(b.scene, plan, b.rgba), sceneMs: b.sceneMs, rasterMs: performance.now() - b.t0 - b.sceneMs, helperRows: rows ? plan.rows - cut : 0, ownRowsMs: b.ownRowsMs };
+      post({ type: "painted", id: b.m.id, seq: b.m.seq, slot: b.m.req.slot, image, ms: performance.now() - b.t0 }, [b.rgba.buffer as ArrayBuffer]);
+    } catch (e) {
+      failed(b.m, e);
+    }
+    schedule();
+  };
+  const useHelper = (port: Port | null) => {
+    if (helper) helper.onmessage = null;
+    helper = port;
+    helperKeys = [];
+    if (port) {
+      port.onmessage = (e) => {
+        const a = e.data as RowsAnswer;
+        if (!split || a.job !== split.job) return;
+        if ("error" in a) helperKeys = []; // it lost track of its scenes: send them again
+        finishBand("rgba" in a ? a.rgba : null);
+      };
+    }
+    // A band waiting for a helper that is gone is finished here.
+    if (split) finishBand(null);
   };
   const load = (m: Load) => {
     const id = m.id;
@@ -134,11 +225,14 @@ export function workerHandler(
     if (!decoded.ok) return post({ type: "loaded", id, result: decoded, decodeMs, sent: Date.now() });
     const cache = new SceneCache(decoded.attention, tokenLabels(decoded.attention));
     caches.set(id, cache);
-    post({ type: "loaded", id, result: { ok: true, packed: packAttention(decoded.attention) }, decodeMs, sent: Date.now() });
+    const { packed, transfer } = forTransfer(packAttention(decoded.attention));
+    post({ type: "loaded", id, result: { ok: true, packed }, decodeMs, sent: Date.now() }, transfer);
     // While the page takes the copy and lays the view out, the first view's links.
     cache.prepare();
   };
   return (m) => {
+    if (m.type === "helper") return useHelper(m.port);
+    if (m.type === "serve") return serveRows(m.port);
     if (m.type === "drop") {
       caches.delete(m.id);
       for (let j = queue.length - 1; j >= 0; j--) if (queue[j].id === m.id) queue.splice(j, 1);
@@ -150,6 +244,30 @@ export function workerHandler(
     else if (m.type === "paint" && !isMargin(m)) lastInSight = now();
     queue.push(m);
     schedule();
+  };
+}
+
+/**
+ * The helper's side: paints the rows it is asked for (RowsJob) and sends them back, keeping the last
+ * HELPER_SCENES scenes as the worker counts them (a scroll or a margin of the same scene sends only
+ * its key). A key it does not keep is answered with an error; the worker then paints those rows.
+ */
+export function serveRows(port: Port): void {
+  const scenes = new Map<string, RowsScene>();
+  port.onmessage = (e) => {
+    const m = e.data as RowsJob;
+    let scene = m.scene ?? scenes.get(m.key);
+    scenes.delete(m.key);
+    if (scene) scenes.set(m.key, scene);
+    if (scenes.size > HELPER_SCENES) scenes.delete(scenes.keys().next().value as string);
+    if (!scene) return port.postMessage({ job: m.job, error: `no scene kept for ${m.key}` } satisfies RowsAnswer);
+    try {
+      const rgba = new Uint8ClampedArray(m.width * m.rows * 4);
+      paintRows(scene, m.ratio, m.width, m.top, m.rows, rgba);
+      port.postMessage({ job: m.job, rgba } satisfies RowsAnswer, [rgba.buffer]);
+    } catch (err) {
+      port.postMessage({ job: m.job, error: err instanceof Error ? err.message : String(err) } satisfies RowsAnswer);
+    }
   };
 }
 

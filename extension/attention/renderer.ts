@@ -12,7 +12,7 @@ import { decodeAttentionPayload, type DecodeResult } from "../../kernel/portable
 import { unpackAttention } from "../../kernel/portable/attention-transfer";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { SceneCache, type BandImage, type PaintRequest } from "./render-core";
-import type { FromWorker, ToWorker } from "./render-worker";
+import type { Control, FromWorker, ToWorker } from "./render-worker";
 
 export type Painter = (image: BandImage, ms: number) => void;
 export type RendererMode = "worker" | "main-thread";
@@ -88,14 +88,46 @@ interface PageWorker {
 let page: PageWorker | null = null;
 let outputs = 0;
 
-function pageWorker(): PageWorker {
+/** The worker's script (the bundler makes it a chunk of its own from this expression). */
+const spawn = () => new Worker(new URL("./render-worker.js", import.meta.url), { type: "module" });
+
+/**
+ * A second worker that paints the lower part of large bands (render-worker.ts, serveRows), joined to
+ * the first by a channel of their own, where the machine has a core for it. Not there, or failed:
+ * the first worker paints every row.
+ */
+function startHelper(worker: Worker): Worker | null {
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  if (cores < 2 || typeof MessageChannel === "undefined") return null;
+  try {
+    const helper = spawn();
+    const channel = new MessageChannel();
+    helper.onerror = (e) => {
+      e.preventDefault();
+      helper.terminate();
+      worker.postMessage({ type: "helper", port: null } satisfies Control);
+    };
+    helper.postMessage({ type: "serve", port: channel.port2 }, [channel.port2]);
+    worker.postMessage({ type: "helper", port: channel.port1 }, [channel.port1]);
+    return helper;
+  } catch {
+    // Painting every row in the one worker is the same pixels, later.
+    return null;
+  }
+}
+
+function pageWorker(options: WorkerOptions = {}): PageWorker {
   if (page) return page;
-  const worker = new Worker(new URL("./render-worker.js", import.meta.url), { type: "module" });
+  const worker = spawn();
+  const helper = options.helper === false ? null : startHelper(worker);
   const pw: PageWorker = { worker, ready: Promise.resolve(), failed: false, renderers: new Map() };
-  pw.ready = new Promise<void>((resolve) => {
-    worker.addEventListener("message", () => resolve(), { once: true });
-    worker.addEventListener("error", () => resolve(), { once: true });
-  });
+  // Ready when both have warmed up (or failed): the first message each sends is its "ready".
+  const warmed = (w: Worker) =>
+    new Promise<void>((resolve) => {
+      w.addEventListener("message", () => resolve(), { once: true });
+      w.addEventListener("error", () => resolve(), { once: true });
+    });
+  pw.ready = Promise.all([warmed(worker), ...(helper ? [warmed(helper)] : [])]).then(() => undefined);
   worker.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data;
     if (m.type !== "ready") pw.renderers.get(m.id)?.receive(m);
@@ -104,6 +136,7 @@ function pageWorker(): PageWorker {
     e.preventDefault();
     pw.failed = true;
     worker.terminate();
+    helper?.terminate();
     for (const r of [...pw.renderers.values()]) r.toMainThread();
     pw.renderers.clear();
   };
@@ -111,11 +144,19 @@ function pageWorker(): PageWorker {
   return pw;
 }
 
-/** Starts the page's worker (where the page has workers); resolves once it has warmed up. */
-export function startRenderWorker(): Promise<void> {
+export interface WorkerOptions {
+  /** A second worker for large bands (default: where the machine has two cores or more). */
+  helper?: boolean;
+}
+
+/**
+ * Starts the page's worker and its helper (where the page has workers); resolves once they have
+ * warmed up. The options apply to the first call, which starts them.
+ */
+export function startRenderWorker(options: WorkerOptions = {}): Promise<void> {
   if (typeof Worker === "undefined") return Promise.resolve();
   try {
-    return pageWorker().ready;
+    return pageWorker(options).ready;
   } catch {
     return Promise.resolve();
   }

@@ -32,6 +32,20 @@ export function packAttention(att: Attention): PackedAttention {
   return { meta, dense };
 }
 
+/**
+ * The packed payload with arrays of its own, and their buffers, to transfer rather than copy by
+ * structured clone: the receiving thread (the page) then takes them without copying 10 MB or more
+ * in its own task. A sparse payload's arrays are the sender's own (it keeps painting from them), so
+ * they are copied here first; a dense payload's weights were copied by packAttention already.
+ */
+export function forTransfer(p: PackedAttention): { packed: PackedAttention; transfer: ArrayBuffer[] } {
+  if (p.sparse) {
+    const sparse = { ...p.sparse, start: p.sparse.start.slice(), keys: p.sparse.keys.slice(), values: p.sparse.values.slice() };
+    return { packed: { ...p, sparse }, transfer: [sparse.start.buffer, sparse.keys.buffer, sparse.values.buffer] };
+  }
+  return { packed: p, transfer: p.dense ? [p.dense.buffer as ArrayBuffer] : [] };
+}
+
 export function unpackAttention(p: PackedAttention): Attention {
   const n = p.meta.words.length + p.meta.entities.length, matrices = p.meta.layers.length * p.meta.heads;
   if (p.sparse) {

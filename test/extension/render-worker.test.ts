@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeAttentionPayload, decodeOrThrow, encodeAttentionPayload, type Attention } from "../../kernel/portable/attention-payload";
-import { packAttention, unpackAttention } from "../../kernel/portable/attention-transfer";
+import { forTransfer, packAttention, unpackAttention } from "../../kernel/portable/attention-transfer";
 import { DARK_THEME, LIGHT_THEME } from "../../kernel/portable/colours";
 import { headViewLayout, headViewLinks, headViewScene, type HeadViewState } from "../../kernel/portable/head-view";
 import { ALL_LINKS } from "../../kernel/portable/links";
@@ -18,7 +18,7 @@ import { fill, paintShapes } from "../../kernel/portable/raster";
 import type { Scene } from "../../kernel/portable/scene";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
-import { PREFETCH_PAUSE_MS, warmUp, workerHandler, type FromWorker, type ToWorker } from "../../extension/attention/render-worker";
+import { PREFETCH_PAUSE_MS, serveRows, warmUp, workerHandler, type FromWorker, type Port, type RowsJob, type ToWorker } from "../../extension/attention/render-worker";
 import { measure, syntheticWeights } from "../portable/synthetic";
 
 const WORDS = (n: number) => ["<s>", ...Array.from({ length: n - 2 }, (_, i) => `Ġw${i}`), "</s>"];
@@ -98,6 +98,16 @@ test("transfer: a decoded payload packed, cloned and unpacked reads the same (sp
     assert.equal(want.omitted !== null, what === "sparse", `${what} payload`);
     const got = unpackAttention(structuredClone(packAttention(want)));
     assertSameAttention(got, want);
+  }
+  // Sent with its buffers transferred: the receiver's arrays are copies, the sender's stay usable.
+  for (const p of [payload(2, 3, 40, 9000), payload(2, 3, 12)]) {
+    const att = decodeOrThrow(p);
+    const { packed, transfer } = forTransfer(packAttention(att));
+    assert.ok(transfer.length > 0);
+    const got = unpackAttention(structuredClone(packed, { transfer }));
+    assert.ok(transfer.every((b) => b.byteLength === 0), "the buffers moved");
+    assertSameAttention(got, decodeOrThrow(p));
+    assertSameAttention(att, decodeOrThrow(p)); // the sender's own arrays untouched
   }
   const packed = packAttention(decodeOrThrow(payload(1, 2, 10, 800)));
   assert.throws(() => unpackAttention({ ...packed, meta: { ...packed.meta, heads: 3 } }), /do not match the payload's shape/);
@@ -310,4 +320,104 @@ test("worker queue: no scene built ahead within the pause after a request for ro
   assert.deepEqual(tasks.map((t) => t.delayMs), [0]);
   tasks.shift()!.fn(); // builds one scene ahead
   assert.deepEqual(tasks.map((t) => t.delayMs), [0], "building ahead goes on at once");
+});
+
+test("worker with a helper: a large band is cut where half its line work lies, the helper paints the rows below, the pixels are the whole scene's", async () => {
+  const { MessageChannel } = await import("node:worker_threads");
+  const out: FromWorker[] = [];
+  let answered: () => void = () => undefined;
+  const handle = workerHandler(
+    (m) => {
+      out.push(structuredClone(m));
+      answered();
+    },
+    (fn, delayMs) => void setTimeout(fn, delayMs ?? 0),
+  );
+  const channel = new MessageChannel();
+  // Every job the helper gets, seen on its way (the port's messages are cloned as a worker's are).
+  const jobs: RowsJob[] = [];
+  const port2 = channel.port2 as unknown as Port;
+  serveRows(port2);
+  const serve = port2.onmessage!;
+  port2.onmessage = (e) => {
+    jobs.push(e.data as RowsJob);
+    serve(e);
+  };
+  handle({ type: "helper", port: channel.port1 as unknown as Port });
+  const next = () => new Promise<void>((r) => (answered = r));
+  const p = payload(2, 6, 150, 200_000);
+  let wait = next();
+  handle({ id: 1, type: "load", payload: p });
+  await wait;
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const spec = (layer: number, theme = LIGHT_THEME) => ({ kind: "head" as const, state: { layer, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null }, layout, theme });
+  let seq = 0;
+  const paint = async (s: ReturnType<typeof spec>, ratio: number, band: { top: number; height: number }) => {
+    out.length = 0;
+    wait = next();
+    handle({ id: 1, type: "paint", seq: ++seq, req: { slot: "head", key: JSON.stringify(s), spec: s, ratio, band } });
+    await wait;
+    const [a] = out;
+    assert.ok(a.type === "painted" && a.seq === seq, JSON.stringify(a).slice(0, 300));
+    return a.image;
+  };
+  const cases = [
+    { s: spec(0), ratio: 1, band: { top: 0, height: 640 } },
+    { s: spec(0), ratio: 1, band: { top: 700, height: 640 } }, // the same scene scrolled: its key only
+    { s: spec(1, DARK_THEME), ratio: 2, band: { top: 333.5, height: 500 } },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const image = await paint(c.s, c.ratio, c.band);
+    assertBand(image, headViewScene(att, c.s.state, layout, labels, c.s.theme), c.ratio, `case ${i}`);
+    const job = jobs[i];
+    assert.ok(job, `case ${i}: the helper had part of the band`);
+    assert.ok(job.rows > 0 && job.top > image.top && job.top + job.rows === image.top + image.rows, `case ${i}: the helper's rows are the band's lower part`);
+    assert.equal(job.scene !== undefined, i !== 1, `case ${i}: the scene sent once, then its key`);
+    if (job.scene) assert.ok(job.scene.shapes.every((s) => s.kind !== "text"), "texts stay with the worker");
+  }
+  // A small band is not worth cutting: painted by the worker alone.
+  assertBand(await paint(spec(0), 1, { top: 10, height: 20 }), headViewScene(att, spec(0).state, layout, labels, LIGHT_THEME), 1, "small band");
+  assert.equal(jobs.length, cases.length);
+  // The helper gone (the page saw it fail): the worker paints every row itself.
+  handle({ type: "helper", port: null });
+  assertBand(await paint(spec(1), 1, { top: 0, height: 640 }), headViewScene(att, spec(1).state, layout, labels, LIGHT_THEME), 1, "without the helper");
+  assert.equal(jobs.length, cases.length);
+  channel.port1.close();
+});
+
+test("worker with a helper that lost its scenes: the band is still whole, and the scene is sent again next time", async () => {
+  const { MessageChannel } = await import("node:worker_threads");
+  const out: FromWorker[] = [];
+  let answered: () => void = () => undefined;
+  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn, delayMs) => void setTimeout(fn, delayMs ?? 0));
+  const channel = new MessageChannel();
+  const port2 = channel.port2 as unknown as Port;
+  // A helper restarted before every request: it keeps nothing between them.
+  let withScene = 0;
+  port2.onmessage = (e) => {
+    if ((e.data as RowsJob).scene) withScene++;
+    const fresh: Port = { postMessage: (m, transfer) => port2.postMessage(m, transfer), onmessage: null };
+    serveRows(fresh);
+    fresh.onmessage!(e);
+  };
+  handle({ type: "helper", port: channel.port1 as unknown as Port });
+  const p = payload(1, 6, 150, 200_000);
+  let wait = new Promise<void>((r) => (answered = r));
+  handle({ id: 1, type: "load", payload: p });
+  await wait;
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const s = { kind: "head" as const, state: { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null }, layout, theme: LIGHT_THEME };
+  for (let seq = 1; seq <= 3; seq++) {
+    out.length = 0;
+    wait = new Promise<void>((r) => (answered = r));
+    handle({ id: 1, type: "paint", seq, req: { slot: "head", key: JSON.stringify(s), spec: s, ratio: 1, band: { top: 0, height: 640 } } });
+    await wait;
+    assert.ok(out[0].type === "painted");
+    assertBand(out[0].image, headViewScene(att, s.state, layout, labels, LIGHT_THEME), 1, `request ${seq}`);
+  }
+  // Request 1 sent the scene; request 2 its key only, which the fresh helper refused; request 3 the scene again.
+  assert.equal(withScene, 2);
+  channel.port1.close();
 });

@@ -311,6 +311,11 @@ test("full length: a 512-token output of 12 layers × 12 heads renders, says wha
     );
   }
   assert.match((await view.locator(".lukelab-attention-omitted").textContent()) ?? "", /in this layer/);
+  // A layer's rows in sight at 512 tokens are tens of thousands of lines: with two cores or more the
+  // helper worker painted the lower part of them (renderer.ts), with one the worker all of them.
+  const { cores, helperRows } = await view.locator(`canvas[data-role="head-view"]`).evaluate((c: any) => ({ cores: (globalThis as any).navigator.hardwareConcurrency as number, helperRows: Number(c.dataset.helperRows) }));
+  if (cores >= 2) assert.ok(helperRows > 0, `the helper painted part of the band (${cores} cores)`);
+  else assert.equal(helperRows, 0, "one core: no helper");
   // The head view paints the rows in sight of its scroll box: the last token's rows are blank until
   // scrolled to, then its links and its label are drawn there.
   const probeLastRows = () =>
