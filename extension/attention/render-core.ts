@@ -8,7 +8,7 @@
  */
 import type { Attention } from "../../kernel/portable/attention-payload";
 import type { Theme } from "../../kernel/portable/colours";
-import { headViewLinks, headViewScene, type HeadLinks, type HeadViewLayout, type HeadViewState } from "../../kernel/portable/head-view";
+import { headViewLinks, headViewLinksSteps, headViewScene, type HeadLinks, type HeadViewLayout, type HeadViewState } from "../../kernel/portable/head-view";
 import { ALL_LINKS } from "../../kernel/portable/links";
 import type { LinkFilter } from "../../kernel/portable/links";
 import { modelGridScene, type GridLayout } from "../../kernel/portable/model-view";
@@ -166,18 +166,43 @@ function linksKey(state: HeadViewState): string {
   return JSON.stringify([state.layer, state.activeHeads, state.filter, state.focus]);
 }
 
+/** How long one call of SceneCache.prefetch works before it returns (a request waits at most this long for it). */
+export const PREFETCH_SLICE_MS = 4;
+
 /**
- * Answers paint requests for one payload, keeping the scenes last asked for (by key) and, built ahead
- * while there is nothing else to do (`prefetch`), the head view's other layers in the same state: a
- * layer switch then only rasterises.
+ * The order in which the head view's other layers are made ahead of a switch: the neighbours (the
+ * next, then the one before), then the last and the first (the ends of the layer list), then the
+ * rest, nearest first.
+ */
+export function aheadOrder(layers: number, from: number): number[] {
+  const order: number[] = [];
+  const add = (l: number) => l >= 0 && l < layers && l !== from && !order.includes(l) && order.push(l);
+  add(from + 1);
+  add(from - 1);
+  add(layers - 1);
+  add(0);
+  for (let d = 2; d < layers; d++) {
+    add(from + d);
+    add(from - d);
+  }
+  return order;
+}
+
+/**
+ * Answers paint requests for one payload, keeping the scenes last asked for (by key) and, made ahead
+ * in slices while there is nothing else to do (`prefetch`), the links of the head view's other layers
+ * in the same state: a layer switch then places them and rasterises.
  */
 export class SceneCache {
   private readonly scenes = new Map<string, Scene>();
-  /** Links made ahead (prepare), by linksKey: taken by the first scene of their state. */
+  /** Links made ahead (prepare, prefetch), by linksKey, the newest last. */
   private readonly links = new Map<string, HeadLinks>();
   private readonly limit: number;
-  /** The head view's scene to build the other layers of, and the layers still to build. */
-  private ahead: { spec: Extract<SceneSpec, { kind: "head" }>; layers: number[] } | null = null;
+  /** The head view's state to make the other layers of, and the layers still to make. */
+  private ahead: { state: HeadViewState; layers: number[] } | null = null;
+  /** The links being made, a slice a call, and their zeros to composite in (left zeroed by each). */
+  private making: { key: string; steps: Generator<void, HeadLinks, void> } | null = null;
+  private zeros: Float32Array | null = null;
 
   constructor(
     private readonly att: Attention,
@@ -194,27 +219,39 @@ export class SceneCache {
     if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
     const spec = req.spec;
     if (spec.kind === "head" && !spec.state.focus && spec.state.activeHeads.length === this.att.heads) {
-      // Nearest layers first. The keys are the page's: JSON of the spec, the layer changed in place.
-      const layers = Array.from({ length: this.att.layers.length }, (_, l) => l).sort((a, b) => Math.abs(a - spec.state.layer) - Math.abs(b - spec.state.layer) || a - b);
-      this.ahead = { spec, layers: layers.filter((l) => l !== spec.state.layer) };
+      const { layer, activeHeads, filter } = spec.state;
+      this.ahead = { state: { layer, activeHeads, filter, focus: null }, layers: aheadOrder(this.att.layers.length, layer) };
     }
     return scene;
   }
 
-  /** Builds one scene ahead; false when there was none left to build. */
-  prefetch(): boolean {
-    const a = this.ahead;
-    while (a?.layers.length) {
-      const spec = { ...a.spec, state: { ...a.spec.state, layer: a.layers.shift()! } };
-      const key = JSON.stringify(spec);
-      if (this.scenes.has(key)) continue;
-      this.scenes.set(key, this.build(spec));
-      // The cache holds every layer and six more: the oldest goes.
-      if (this.scenes.size > this.limit) this.scenes.delete(this.scenes.keys().next().value as string);
-      return true;
+  /**
+   * Makes links ahead for about PREFETCH_SLICE_MS (`sliceMs`); false when there were none left to make.
+   */
+  prefetch(sliceMs = PREFETCH_SLICE_MS): boolean {
+    const until = performance.now() + sliceMs;
+    for (;;) {
+      if (!this.making) {
+        const a = this.ahead;
+        let state: HeadViewState | null = null;
+        while (a?.layers.length && !state) {
+          const next = { ...a.state, layer: a.layers.shift()! };
+          if (!this.links.has(linksKey(next))) state = next;
+        }
+        if (!state) {
+          this.ahead = null;
+          return false;
+        }
+        this.zeros ??= new Float32Array(this.att.tokens * this.att.tokens * 4);
+        this.making = { key: linksKey(state), steps: headViewLinksSteps(this.att, state, {}, this.zeros) };
+      }
+      const step = this.making.steps.next();
+      if (step.done) {
+        this.keepLinks(this.making.key, step.value);
+        this.making = null;
+      }
+      if (performance.now() >= until) return true;
     }
-    this.ahead = null;
-    return false;
   }
 
   /**
@@ -225,15 +262,32 @@ export class SceneCache {
   prepare(): void {
     const state: HeadViewState = { layer: 0, activeHeads: Array.from({ length: this.att.heads }, () => true), filter: ALL_LINKS, focus: null };
     const key = linksKey(state);
-    if (!this.links.has(key)) this.links.set(key, headViewLinks(this.att, state));
+    if (!this.links.has(key)) this.keepLinks(key, headViewLinks(this.att, state));
+  }
+
+  private keepLinks(key: string, links: HeadLinks): void {
+    this.links.delete(key);
+    this.links.set(key, links);
+    if (this.links.size > this.limit) this.links.delete(this.links.keys().next().value as string);
   }
 
   private build(spec: SceneSpec): Scene {
     if (spec.kind !== "head") return buildScene(this.att, this.labels, spec);
+    // Links made ahead serve every scene of their state (another width, the other theme); unfocused
+    // links made now are kept too.
     const key = linksKey(spec.state);
-    const links = this.links.get(key);
-    this.links.delete(key);
+    let links = this.links.get(key);
+    if (links) this.keepLinks(key, links);
+    else if (!spec.state.focus) {
+      links = headViewLinks(this.att, spec.state);
+      this.keepLinks(key, links);
+    }
     return buildScene(this.att, this.labels, spec, links);
+  }
+
+  /** The states whose links are kept, oldest first (for the tests: linksKey's JSON). */
+  linksKept(): string[] {
+    return [...this.links.keys()];
   }
 
   /** The keys of the scenes kept, oldest first (for the tests). */

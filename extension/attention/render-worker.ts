@@ -18,7 +18,7 @@ import { ALL_LINKS } from "../../kernel/portable/links";
 import { gridLayout } from "../../kernel/portable/model-view";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import type { Scene } from "../../kernel/portable/scene";
-import { bandImage, bandPlan, paintRows, planImage, SceneCache, splitRow, type BandImage, type BandPlan, type PaintRequest, type RowsScene } from "./render-core";
+import { bandImage, bandPlan, paintRows, planImage, PREFETCH_SLICE_MS, SceneCache, splitRow, type BandImage, type BandPlan, type PaintRequest, type RowsScene } from "./render-core";
 
 /** Messages for one output's views: `id` names the output (one worker serves every output of the page). */
 export type ToWorker = { id: number } & ({ type: "load"; payload: unknown } | { type: "paint"; seq: number; req: PaintRequest } | { type: "drop" });
@@ -65,8 +65,12 @@ interface Scope {
 type Paint = Extract<ToWorker, { type: "paint" }>;
 type Load = Extract<ToWorker, { type: "load" }>;
 
-/** How long after a request for rows in sight no scene is built ahead (the next hover likely follows). */
-export const PREFETCH_PAUSE_MS = 400;
+/**
+ * How long after a request for rows in sight nothing is made ahead: while the pointer moves or the
+ * box scrolls, requests come a frame apart and each finds the worker free; a pause of more than this
+ * lets the layers ahead be made, in slices, so that the next request waits for one slice at most.
+ */
+export const PREFETCH_PAUSE_MS = 120;
 
 /** A margin's request (band.ts paints the rows in sight first, then the margins as slots "…-below", "…-above"). */
 const isMargin = (p: Paint) => p.req.slot.includes("-");
@@ -80,15 +84,17 @@ const rank = (m: Paint | Load) => (m.type === "load" ? 1 : isMargin(m) ? 2 : 0);
  * on the page is not kept waiting by the decoding of the outputs below it), then loads, then margins;
  * a margin asked for before a newer request for the rows in sight of the same output, and a request
  * made before a newer load of its output, are dropped (said with "dropped"). When nothing waits it
- * builds scenes ahead (SceneCache.prefetch), one a task, so that a request waits for at most one of
- * them; not within PREFETCH_PAUSE_MS of a request for rows in sight (a hover, a scroll), so that the
- * next one of those, likely soon, does not wait behind a scene built ahead. Without `later` every
- * message is answered at once. `now` is the clock (performance.now in the worker).
+ * makes the head view's other layers ahead (SceneCache.prefetch) in slices of a few milliseconds, one
+ * a task, so that a request waits for at most one slice; not within PREFETCH_PAUSE_MS of a request
+ * for rows in sight (a hover, a scroll), when the next one is likely a frame away. Without `later`
+ * every message is answered at once. `now` is the clock (performance.now in the worker), `sliceMs`
+ * the length of a slice (0 in the tests: one step of the work a task).
  */
 export function workerHandler(
   post: Scope["postMessage"],
   later?: (fn: () => void, delayMs?: number) => void,
   now: () => number = () => performance.now(),
+  sliceMs = PREFETCH_SLICE_MS,
 ): (message: ToWorker | Control) => void {
   const caches = new Map<number, SceneCache>();
   const queue: (Paint | Load)[] = [];
@@ -127,7 +133,7 @@ export function workerHandler(
     else {
       const wait = lastInSight + PREFETCH_PAUSE_MS - now();
       if (wait > 0) return wakeAfter(wait);
-      for (const cache of caches.values()) if ((busy = cache.prefetch())) break;
+      for (const cache of caches.values()) if ((busy = cache.prefetch(sliceMs))) break;
     }
     if (busy || queue.length) schedule();
   };
@@ -303,6 +309,7 @@ export function warmUp(): Attention {
   cache.paint({ slot: "head", key: "0", spec: { kind: "head", state, layout, theme: LIGHT_THEME }, ratio: 1, band });
   cache.paint({ slot: "head", key: "1", spec: { kind: "head", state: { ...state, focus: { side: "left", index: 3 } }, layout, theme: LIGHT_THEME }, ratio: 1, band });
   cache.paint({ slot: "head", key: "2", spec: { kind: "head", state: { ...state, layer: 1 }, layout, theme: LIGHT_THEME }, ratio: 1, band });
+  while (cache.prefetch()); // the other layer's links, in slices
   cache.paint({ slot: "grid", key: "0", spec: { kind: "grid", grid: gridLayout(layers, heads), filter: ALL_LINKS, theme: LIGHT_THEME, selected: null }, ratio: 1, band });
   packAttention(att);
   return att;

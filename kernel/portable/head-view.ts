@@ -4,7 +4,7 @@
  */
 import type { Attention } from "./attention-payload";
 import { ENTITY_FILL_ALPHA, headColours, type Theme } from "./colours";
-import { filterMask, selectLinks, type LinkFilter, type SelectOptions } from "./links";
+import { filterMask, finish, selectLinksSteps, type LinkFilter, type SelectOptions } from "./links";
 import { groupThousands } from "./maths";
 import type { Measure, Scene, Shape } from "./scene";
 import { wordTexts } from "./tokens";
@@ -119,9 +119,24 @@ export interface HeadLinks {
 }
 
 export function headViewLinks(att: Attention, state: HeadViewState, options: SelectOptions = {}): HeadLinks {
+  const acc = pairScratch(att.tokens * att.tokens * 4);
+  const links = finish(headViewLinksSteps(att, state, options, acc));
+  scratchInUse = false;
+  return links;
+}
+
+/** Links composited per slice: yields between slices of this much work (links). */
+const SLICE_LINKS = 8192;
+
+/**
+ * headViewLinks in slices, for links made ahead between other work (the worker's layers ahead): it
+ * yields after each head's weights and every few thousand links composited. `acc` (zeros, n² × 4) is
+ * left zeroed again.
+ */
+export function* headViewLinksSteps(att: Attention, state: HeadViewState, options: SelectOptions = {}, acc = new Float32Array(att.tokens * att.tokens * 4)): Generator<void, HeadLinks, void> {
   const colours = headColours(att.heads);
   const focus = state.focus;
-  const links = selectLinks(att, state.layer, state.activeHeads, state.filter, {
+  const links = yield* selectLinksSteps(att, state.layer, state.activeHeads, state.filter, {
     ...options,
     query: focus?.side === "left" ? focus.index : undefined,
     key: focus?.side === "right" ? focus.index : undefined,
@@ -129,11 +144,12 @@ export function headViewLinks(att: Attention, state: HeadViewState, options: Sel
   });
   // The heads' lines between the same two tokens coincide, so they are composited here (the "over"
   // operator, head by head) into one segment per token pair: up to 16× fewer pixels to draw.
+  // `acc` holds premultiplied r, g, b and alpha per pair, zero where untouched.
   const n = att.tokens;
-  const acc = pairScratch(n * n * 4); // premultiplied r, g, b and alpha per pair, zero where untouched
   const touchedPairs = new Uint32Array(links.count);
   let pairs = 0;
   for (let i = 0; i < links.count; i++) {
+    if (i % SLICE_LINKS === SLICE_LINKS - 1) yield;
     const pair = links.query[i] * n + links.key[i];
     const a = Math.min(1, links.weight[i]);
     const c = colours[links.head[i]];
@@ -152,12 +168,15 @@ export function headViewLinks(att: Attention, state: HeadViewState, options: Sel
   const order = new Float64Array(touched.length);
   const bits = new Uint32Array(acc.buffer);
   for (let i = 0; i < touched.length; i++) order[i] = bits[touched[i] * 4 + 3] * SHIFT + i;
+  yield;
   const fast = touched.length < SHIFT;
   if (fast) order.sort();
   else order.set(Array.from(order.keys()).sort((i, j) => acc[touched[i] * 4 + 3] - acc[touched[j] * 4 + 3]));
   const sorted = new Uint32Array(touched.length);
   const rgba = new Uint8ClampedArray(touched.length * 4);
+  yield;
   for (let i = 0; i < touched.length; i++) {
+    if (i % SLICE_LINKS === SLICE_LINKS - 1) yield;
     const pair = touched[fast ? order[i] % SHIFT : order[i]], o = pair * 4, alpha = acc[o + 3], j = i * 4;
     sorted[i] = pair;
     rgba[j] = acc[o] / alpha;
@@ -169,7 +188,6 @@ export function headViewLinks(att: Attention, state: HeadViewState, options: Sel
     const o = touched[i] * 4;
     acc[o] = acc[o + 1] = acc[o + 2] = acc[o + 3] = 0;
   }
-  scratchInUse = false;
   return { pairs: sorted, rgba, count: links.count, visible: links.visible, threshold: links.threshold };
 }
 

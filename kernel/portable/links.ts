@@ -164,6 +164,19 @@ function findDense(found: Found, h: number, m: Float32Array, n: number, q0: numb
  * than `budget` pass, only the strongest (threshold found from a 4096-bin histogram, then ties cut).
  */
 export function selectLinks(att: Attention, layer: number, activeHeads: readonly boolean[], filter: LinkFilter, options: SelectOptions = {}): LinkSet {
+  return finish(selectLinksSteps(att, layer, activeHeads, filter, options));
+}
+
+/** Runs a sliced computation (a generator that yields between slices) to its end. */
+export function finish<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** selectLinks in slices: it yields after each head's weights (for work done between other tasks). */
+export function* selectLinksSteps(att: Attention, layer: number, activeHeads: readonly boolean[], filter: LinkFilter, options: SelectOptions = {}): Generator<void, LinkSet, void> {
   const n = att.tokens;
   const floor = options.floor ?? DEFAULT_FLOOR;
   const budget = options.budget ?? DEFAULT_BUDGET;
@@ -179,6 +192,7 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
     const sparse = floor > 0 ? att.sparseRows(layer, h) : null; // a floor of 0 keeps zero weights too
     if (sparse) findSparse(found, h, sparse, q0, q1, k0, k1, qMask, kMask, everything ? null : allowed);
     else findDense(found, h, att.matrix(layer, h), n, q0, q1, k0, k1, qMask, kMask, everything ? null : allowed);
+    yield;
   }
   const visible = found.count, hist = found.hist;
   const { head: fh, query: fq, key: fk, weight: fw } = found;
@@ -209,6 +223,7 @@ export function selectLinks(att: Attention, layer: number, activeHeads: readonly
   let minKept = Infinity;
   // Pass 2, over the links found: keep those above the cut, and as many in the cut bin as the budget leaves.
   for (let j = 0; j < visible; j++) {
+    if (j % 65536 === 65535) yield;
     const w = fw[j];
     const b = binOf(w, floor);
     if (b < cutBin) continue;

@@ -17,7 +17,7 @@ import { gridLayout, modelGridScene } from "../../kernel/portable/model-view";
 import { fill, paintShapes } from "../../kernel/portable/raster";
 import type { Scene } from "../../kernel/portable/scene";
 import { tokenLabels } from "../../kernel/portable/tokens";
-import { SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
+import { aheadOrder, SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
 import { PREFETCH_PAUSE_MS, serveRows, warmUp, workerHandler, type FromWorker, type Port, type RowsJob, type ToWorker } from "../../extension/attention/render-worker";
 import { measure, syntheticWeights } from "../portable/synthetic";
 
@@ -226,7 +226,7 @@ test("worker: the warm-up runs every step on its small payload", () => {
   assert.equal(att.tokens, 192);
 });
 
-test("worker queue: rows in sight first, a margin older than a newer sight request dropped, other layers built ahead", () => {
+test("worker queue: rows in sight first, a margin older than a newer sight request dropped, other layers made ahead", () => {
   const tasks: (() => void)[] = [];
   const out: FromWorker[] = [];
   const handle = workerHandler((m) => out.push(structuredClone(m)), (fn) => tasks.push(fn));
@@ -255,12 +255,13 @@ test("worker queue: rows in sight first, a margin older than a newer sight reque
   handle({ id: 5, type: "paint", seq: 4, req: req("head", spec(0), 0, 400) });
   drain();
   assert.deepEqual(out.map((m) => m.type), ["painted"]);
-  // Built ahead: the other layers of the last unfocused head view, under the keys the page sends.
+  // Made ahead: the links of the last unfocused head view's other layers.
   const cache = new SceneCache(att, labels);
   cache.paint(req("head", spec(2), 0, 10));
   while (cache.prefetch());
-  assert.deepEqual(cache.keys().sort(), [0, 1, 2, 3].map((l) => JSON.stringify(spec(l))).sort(), "every layer's scene kept under the page's key");
-  assertBand(cache.paint(req("head", spec(3), 100, 300)), headViewScene(att, spec(3).state, layout, labels, LIGHT_THEME), 1, "a scene built ahead");
+  assert.deepEqual(cache.linksKept().map((k) => JSON.parse(k)[0]).sort(), [0, 1, 2, 3], "every layer's links kept");
+  assert.deepEqual(cache.keys(), [JSON.stringify(spec(2))], "scenes only as asked for");
+  assertBand(cache.paint(req("head", spec(3), 100, 300)), headViewScene(att, spec(3).state, layout, labels, LIGHT_THEME), 1, "a scene from links made ahead");
 
   // Another output's payload queued before this output's rows in sight: the rows in sight go first,
   // then the load, then the margin.
@@ -284,7 +285,7 @@ test("worker queue: rows in sight first, a margin older than a newer sight reque
   assert.deepEqual(out, []);
 });
 
-test("worker queue: no scene built ahead within the pause after a request for rows in sight", () => {
+test("worker queue: nothing made ahead within the pause after a request for rows in sight", () => {
   const tasks: { fn: () => void; delayMs: number }[] = [];
   let clock = 0;
   const out: FromWorker[] = [];
@@ -292,6 +293,7 @@ test("worker queue: no scene built ahead within the pause after a request for ro
     (m) => out.push(structuredClone(m)),
     (fn, delayMs) => tasks.push({ fn, delayMs: delayMs ?? 0 }),
     () => clock,
+    0, // a step a task
   );
   const p = payload(4, 2, 80, 30_000);
   handle({ id: 1, type: "load", payload: p });
@@ -314,12 +316,58 @@ test("worker queue: no scene built ahead within the pause after a request for ro
   assert.deepEqual(tasks.map((t) => t.delayMs), [PREFETCH_PAUSE_MS - 100, 0]);
   tasks.pop()!.fn();
   assert.equal(out.at(-1)!.type, "painted");
-  // After the pause (counted from that request) it builds ahead, one scene a task, each followed at once by the next.
+  // After the pause (counted from that request) it makes links ahead, a slice a task, each followed at once by the next.
   clock = 1100 + PREFETCH_PAUSE_MS;
   while (tasks.length && tasks[0].delayMs > 0) tasks.shift()!.fn(); // the wake-ups
   assert.deepEqual(tasks.map((t) => t.delayMs), [0]);
-  tasks.shift()!.fn(); // builds one scene ahead
-  assert.deepEqual(tasks.map((t) => t.delayMs), [0], "building ahead goes on at once");
+  tasks.shift()!.fn(); // one slice
+  assert.deepEqual(tasks.map((t) => t.delayMs), [0], "making ahead goes on at once");
+});
+
+
+test("worker queue: other layers made ahead in slices between requests, the neighbours and the ends first; a request waits for one slice at most", () => {
+  const tasks: (() => void)[] = [];
+  const out: FromWorker[] = [];
+  let clock = 0;
+  const handle = workerHandler((m) => out.push(structuredClone(m)), (fn) => tasks.push(fn), () => clock, 0);
+  const p = payload(9, 3, 120, 200_000);
+  handle({ id: 1, type: "load", payload: p });
+  tasks.shift()!();
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const spec = (layer: number, focus: HeadViewState["focus"] = null) => ({ kind: "head" as const, state: { layer, activeHeads: [true, true, true], filter: ALL_LINKS, focus }, layout, theme: LIGHT_THEME });
+  const paint = (seq: number, s: ReturnType<typeof spec>) => handle({ id: 1, type: "paint", seq, req: { slot: "head", key: JSON.stringify(s), spec: s, ratio: 1, band: { top: 0, height: 300 } } });
+  paint(1, spec(4));
+  tasks.shift()!(); // paints the rows in sight
+  assert.equal(out.at(-1)!.type, "painted");
+  clock += PREFETCH_PAUSE_MS; // past the pause
+  // Nothing queued: the next task makes links ahead, and schedules the one after.
+  assert.equal(tasks.length, 1);
+  tasks.shift()!();
+  assert.equal(tasks.length, 1, "making ahead goes on, a slice a task");
+  // A hover (a focused scene) between slices is answered at the next task, and the making goes on after it.
+  out.length = 0;
+  paint(2, spec(4, { side: "left", index: 7 }));
+  tasks.shift()!();
+  assert.deepEqual(out.map((m) => m.type), ["painted"]);
+  clock += PREFETCH_PAUSE_MS;
+  for (let i = 0; i < 1000 && tasks.length; i++) tasks.shift()!();
+  assert.equal(tasks.length, 0, "done: nothing more to make");
+  // Made, in order: the neighbours, the last and first layers, then the rest, nearest first.
+  assert.deepEqual(aheadOrder(9, 4), [5, 3, 8, 0, 6, 2, 7, 1]);
+  assert.deepEqual(aheadOrder(3, 0), [1, 2]);
+  assert.deepEqual(aheadOrder(1, 0), []);
+  const cache = new SceneCache(att, labels);
+  cache.scene({ slot: "head", key: "4", spec: spec(4), ratio: 1, band: null });
+  let slices = 0;
+  while (cache.prefetch(0)) slices++; // a slice a call: one head, or a few thousand links
+  assert.ok(slices > 9 * 3, `in slices smaller than a layer (${slices})`);
+  assert.deepEqual(cache.linksKept().map((k) => JSON.parse(k)[0]), [4, ...aheadOrder(9, 4)], "the layer shown, then the others in that order");
+  // A scene placed from links made ahead is the one made without them.
+  for (const l of [0, 5, 8]) {
+    const s = spec(l);
+    assertBand(cache.paint({ slot: "head", key: JSON.stringify(s), spec: s, ratio: 1, band: { top: 50, height: 700 } }), headViewScene(att, s.state, layout, labels, LIGHT_THEME), 1, `layer ${l} from links made ahead`);
+  }
 });
 
 test("worker with a helper: a large band is cut where half its line work lies, the helper paints the rows below, the pixels are the whole scene's", async () => {
@@ -331,7 +379,7 @@ test("worker with a helper: a large band is cut where half its line work lies, t
       out.push(structuredClone(m));
       answered();
     },
-    (fn, delayMs) => void setTimeout(fn, delayMs ?? 0),
+    (fn) => void setTimeout(fn, 0),
   );
   const channel = new MessageChannel();
   // Every job the helper gets, seen on its way (the port's messages are cloned as a worker's are).
@@ -390,7 +438,7 @@ test("worker with a helper that lost its scenes: the band is still whole, and th
   const { MessageChannel } = await import("node:worker_threads");
   const out: FromWorker[] = [];
   let answered: () => void = () => undefined;
-  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn, delayMs) => void setTimeout(fn, delayMs ?? 0));
+  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn) => void setTimeout(fn, 0));
   const channel = new MessageChannel();
   const port2 = channel.port2 as unknown as Port;
   // A helper restarted before every request: it keeps nothing between them.
