@@ -55,6 +55,8 @@ export type RowsAnswer = { job: number; rgba: Uint8ClampedArray } | { job: numbe
 
 /** Scenes the helper keeps (and the worker counts as kept, in the same order): the last few. */
 const HELPER_SCENES = 4;
+/** How long the worker waits for the helper's rows before it paints them itself. */
+export const HELPER_PATIENCE_MS = 2000;
 
 /** The worker's global scope, as far as it is used here (no DOM types: the Node tests compile this). */
 interface Scope {
@@ -190,6 +192,12 @@ export function workerHandler(
     const own = performance.now();
     paintRows(scene, plan.ratio, plan.canvasWidth, plan.top, cut, rgba.subarray(0, plan.canvasWidth * cut * 4));
     split = { job: job.job, m, scene, plan, cut, rgba, t0, sceneMs, ownRowsMs: performance.now() - own };
+    // A helper that never answers (stuck, or gone without the page hearing of it) holds nothing up for long.
+    later?.(() => {
+      if (split?.job !== job.job) return;
+      helperKeys = [];
+      finishBand(null);
+    }, HELPER_PATIENCE_MS);
   };
   /** The helper's rows came (or it failed, or is gone: rows null), so the band is whole: sent to the page. */
   const finishBand = (rows: Uint8ClampedArray | null) => {
@@ -255,14 +263,14 @@ export function workerHandler(
 
 /**
  * The helper's side: paints the rows it is asked for (RowsJob) and sends them back, keeping the last
- * HELPER_SCENES scenes as the worker counts them (a scroll or a margin of the same scene sends only
- * its key). A key it does not keep is answered with an error; the worker then paints those rows.
+ * HELPER_SCENES scenes as the worker counts them (a scroll of the same scene sends only its key). A
+ * key it does not keep is answered with an error; the worker then paints those rows.
  */
 export function serveRows(port: Port): void {
   const scenes = new Map<string, RowsScene>();
   port.onmessage = (e) => {
     const m = e.data as RowsJob;
-    let scene = m.scene ?? scenes.get(m.key);
+    const scene = m.scene ?? scenes.get(m.key);
     scenes.delete(m.key);
     if (scene) scenes.set(m.key, scene);
     if (scenes.size > HELPER_SCENES) scenes.delete(scenes.keys().next().value as string);

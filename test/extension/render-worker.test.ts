@@ -18,7 +18,7 @@ import { fill, paintShapes } from "../../kernel/portable/raster";
 import type { Scene } from "../../kernel/portable/scene";
 import { tokenLabels } from "../../kernel/portable/tokens";
 import { aheadOrder, SceneCache, type BandImage, type PaintRequest } from "../../extension/attention/render-core";
-import { PREFETCH_PAUSE_MS, serveRows, warmUp, workerHandler, type FromWorker, type Port, type RowsJob, type ToWorker } from "../../extension/attention/render-worker";
+import { HELPER_PATIENCE_MS, PREFETCH_PAUSE_MS, serveRows, warmUp, workerHandler, type FromWorker, type Port, type RowsJob, type ToWorker } from "../../extension/attention/render-worker";
 import { measure, syntheticWeights } from "../portable/synthetic";
 
 const WORDS = (n: number) => ["<s>", ...Array.from({ length: n - 2 }, (_, i) => `Ġw${i}`), "</s>"];
@@ -379,7 +379,7 @@ test("worker with a helper: a large band is cut where half its line work lies, t
       out.push(structuredClone(m));
       answered();
     },
-    (fn) => void setTimeout(fn, 0),
+    (fn, delayMs) => void setTimeout(fn, delayMs ?? 0),
   );
   const channel = new MessageChannel();
   // Every job the helper gets, seen on its way (the port's messages are cloned as a worker's are).
@@ -422,6 +422,7 @@ test("worker with a helper: a large band is cut where half its line work lies, t
     assert.ok(job, `case ${i}: the helper had part of the band`);
     assert.ok(job.rows > 0 && job.top > image.top && job.top + job.rows === image.top + image.rows, `case ${i}: the helper's rows are the band's lower part`);
     assert.equal(job.scene !== undefined, i !== 1, `case ${i}: the scene sent once, then its key`);
+    assert.equal(image.helperRows, job.rows, `case ${i}: the helper's rows were used`);
     if (job.scene) assert.ok(job.scene.shapes.every((s) => s.kind !== "text"), "texts stay with the worker");
   }
   // A small band is not worth cutting: painted by the worker alone.
@@ -438,7 +439,7 @@ test("worker with a helper that lost its scenes: the band is still whole, and th
   const { MessageChannel } = await import("node:worker_threads");
   const out: FromWorker[] = [];
   let answered: () => void = () => undefined;
-  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn) => void setTimeout(fn, 0));
+  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn, delayMs) => void setTimeout(fn, delayMs ?? 0));
   const channel = new MessageChannel();
   const port2 = channel.port2 as unknown as Port;
   // A helper restarted before every request: it keeps nothing between them.
@@ -467,5 +468,33 @@ test("worker with a helper that lost its scenes: the band is still whole, and th
   }
   // Request 1 sent the scene; request 2 its key only, which the fresh helper refused; request 3 the scene again.
   assert.equal(withScene, 2);
+  channel.port1.close();
+});
+
+test("worker with a helper that never answers: after HELPER_PATIENCE_MS the worker paints the helper's rows itself", async () => {
+  const { MessageChannel } = await import("node:worker_threads");
+  const out: FromWorker[] = [];
+  let answered: () => void = () => undefined;
+  const handle = workerHandler((m) => (out.push(structuredClone(m)), answered()), (fn, delayMs) => void setTimeout(fn, delayMs ?? 0));
+  const channel = new MessageChannel();
+  let asked = 0;
+  (channel.port2 as unknown as Port).onmessage = () => void asked++; // a stuck helper
+  handle({ type: "helper", port: channel.port1 as unknown as Port });
+  const p = payload(1, 6, 150, 200_000);
+  let wait = new Promise<void>((r) => (answered = r));
+  handle({ id: 1, type: "load", payload: p });
+  await wait;
+  const att = decodeOrThrow(p), labels = tokenLabels(att);
+  const layout = headViewLayout(labels, att.heads, measure);
+  const s = { kind: "head" as const, state: { layer: 0, activeHeads: Array(att.heads).fill(true), filter: ALL_LINKS, focus: null }, layout, theme: LIGHT_THEME };
+  out.length = 0;
+  wait = new Promise<void>((r) => (answered = r));
+  const t0 = performance.now();
+  handle({ id: 1, type: "paint", seq: 1, req: { slot: "head", key: JSON.stringify(s), spec: s, ratio: 1, band: { top: 0, height: 640 } } });
+  await wait;
+  assert.equal(asked, 1, "the helper was asked");
+  assert.ok(performance.now() - t0 >= HELPER_PATIENCE_MS - 50, "the worker waited for it first");
+  assert.ok(out[0].type === "painted" && out[0].image.helperRows === 0);
+  assertBand(out[0].image, headViewScene(att, s.state, layout, labels, LIGHT_THEME), 1, "painted whole by the worker");
   channel.port1.close();
 });
